@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/** why502 command line: a thin layer over the library; parses flags, runs a command, maps the result to an exit code. */
+import { Command, CommanderError, Option } from 'commander';
+import { UsageError } from '../logs/diagnose.js';
+import { TOOL } from '../version.js';
+import { runCauses } from './causes-command.js';
+import { runLogs, type LogsFlags } from './logs-command.js';
+
+// A closed pipe (`why502 ... | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
+
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print the report as one JSON document (schemaVersion 1)')
+    .option('--markdown', 'print the report as Markdown, ready to send')
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--no-redact', 'show secrets (tokens, cookies, Authorization) in evidence; for your own eyes only');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command();
+  program
+    .name('why502')
+    .description('Tells you why a site answers 502 Bad Gateway (and 503, 504, CDN 52x) and what to do about it.')
+    .version(TOOL.version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  outputOptions(
+    program
+      .command('logs')
+      .description('diagnose proxy logs: files, .gz, a directory (its files) or - for stdin / pasted lines')
+      .argument('[paths...]', 'log files, directories, or - for stdin')
+      .addOption(new Option('--format <id>', 'force a format for every file').choices(['nginx-error', 'nginx-access', 'mixed']))
+      .option('--log-format <string>', 'an nginx log_format string the access log was written with')
+      .option('--since <when>', 'only from this time: a duration back (15m, 2h, 1d) or an ISO time')
+      .option('--until <when>', 'only up to this time: a duration back or an ISO time')
+      .option('--tz <zone>', 'zone of logs written without one (nginx error log) when no access log gives it: +02:00 or Europe/Berlin'),
+  ).action(async (paths: string[], flags: LogsFlags) => {
+    code = await runLogs(paths, flags);
+  });
+
+  program
+    .command('causes')
+    .description('list the causes why502 knows, or explain one')
+    .argument('[id]', 'a cause id, e.g. upstream-refused')
+    .option('--json', 'print the catalogue as JSON')
+    .action((id: string | undefined, flags: { json?: boolean }) => {
+      code = runCauses(id, flags);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every parse error is a usage error.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    throw e;
+  }
+  return code;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) process.stderr.write(`why502: ${e.message}\n`);
+    else process.stderr.write(`why502: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

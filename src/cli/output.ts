@@ -1,0 +1,42 @@
+/** Shared CLI output: pick the renderer, write to stdout or --output, map the report to an exit code. */
+import { writeFileSync } from 'node:fs';
+import { redactReport } from '../report/redact-report.js';
+import { renderJson } from '../report/render-json.js';
+import { renderMarkdown } from '../report/render-markdown.js';
+import { renderText } from '../report/render-text.js';
+import type { Report } from '../report/types.js';
+
+export interface OutputFlags {
+  json?: boolean;
+  markdown?: boolean;
+  output?: string;
+  redact?: boolean;
+}
+
+/** Contract exit codes: 0 nothing wrong, 1 a cause found, 2 nothing could be read. */
+export function exitCodeFor(r: Report, nothingRead: boolean): number {
+  if (nothingRead) return 2;
+  return r.causes.length > 0 ? 1 : 0;
+}
+
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+/** Render and write a report the way the flags ask. */
+export function emitReport(report: Report, flags: OutputFlags): void {
+  const r = flags.redact === false ? report : redactReport(report);
+  const toFile = flags.output !== undefined;
+  let text: string;
+  if (flags.json) text = renderJson(r);
+  else if (flags.markdown) text = renderMarkdown(r);
+  else text = renderText(r, { color: !toFile && useColor(process.stdout), width: process.stdout.columns ?? 120 });
+  if (toFile) {
+    writeFileSync(flags.output as string, text);
+    if (process.stderr.isTTY) process.stderr.write(`report written to ${flags.output}\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}

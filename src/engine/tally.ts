@@ -1,0 +1,193 @@
+/** Adds attributed incidents up per cause and upstream, lets causes reconsider across requests, ranks the result. */
+import type { Cause, CauseId, Claim, GlobalSummary, UpstreamSummary } from '../causes/types.js';
+import type { EvidenceRef, Fact } from '../evidence/facts.js';
+import type { ReportCause } from '../report/types.js';
+import { iso } from '../logs/time.js';
+import type { Attribution } from './attribute.js';
+
+const MAX_SAMPLES = 8;
+const MAX_UPSTREAMS = 200;
+const NON_IDEMPOTENT = new Set(['POST', 'PATCH', 'LOCK']);
+
+interface Bucket {
+  count: number;
+  recovered: number;
+  first: number | null;
+  last: number | null;
+  confidence: number;
+  messages: Map<string, { n: number; detail?: string }>;
+  samples: EvidenceRef[];
+  sampleSigs: Set<string>;
+  notes: string[];
+}
+
+function newBucket(): Bucket {
+  return { count: 0, recovered: 0, first: null, last: null, confidence: 0, messages: new Map(), samples: [], sampleSigs: new Set(), notes: [] };
+}
+
+function factSig(f: Fact): string {
+  return `${f.kind}|${f.detail ?? ''}|${f.errno ?? ''}|${f.stage ?? ''}|${f.software ?? ''}|${f.status ?? ''}`;
+}
+
+function mergeInto(to: Bucket, from: Bucket): void {
+  to.count += from.count;
+  to.recovered += from.recovered;
+  if (from.first !== null && (to.first === null || from.first < to.first)) to.first = from.first;
+  if (from.last !== null && (to.last === null || from.last > to.last)) to.last = from.last;
+  to.confidence = Math.max(to.confidence, from.confidence);
+  for (const [k, v] of from.messages) {
+    const cur = to.messages.get(k);
+    if (cur) cur.n += v.n;
+    else to.messages.set(k, { ...v });
+  }
+  for (const s of from.samples) {
+    const key = `${s.file ?? ''}:${s.line ?? ''}:${s.text}`;
+    if (to.samples.length < MAX_SAMPLES && !to.sampleSigs.has(key)) {
+      to.sampleSigs.add(key);
+      to.samples.push(s);
+    }
+  }
+  to.notes.push(...from.notes);
+}
+
+/** Keeps the running totals of one diagnosis. */
+export class Tally {
+  private buckets = new Map<CauseId, Map<string, Bucket>>();
+  private upstreams = new Map<string, UpstreamSummary>();
+  private accessJoined = false;
+
+  constructor(private readonly catalogue: readonly Cause[]) {}
+
+  /** Record that an access log was read alongside, so "recovered" is meaningful. */
+  markAccessJoined(): void {
+    this.accessJoined = true;
+  }
+
+  private upstreamSummary(u: string): UpstreamSummary {
+    let s = this.upstreams.get(u);
+    if (!s) {
+      s = { upstream: u, byCause: {}, recovered: 0, nonIdempotentFailures: 0, reusedConnectionFailures: 0, successes: 0 };
+      if (this.upstreams.size < MAX_UPSTREAMS * 10) this.upstreams.set(u, s);
+    }
+    return s;
+  }
+
+  /** Add one attributed incident. */
+  add(a: Attribution, facts: readonly Fact[], failed: boolean): void {
+    const id = a.cause.meta.id;
+    const upstream = facts.find((f) => f.upstream)?.upstream ?? '';
+    let perCause = this.buckets.get(id);
+    if (!perCause) this.buckets.set(id, (perCause = new Map<string, Bucket>()));
+    let b = perCause.get(upstream);
+    if (!b) {
+      const key = perCause.size < MAX_UPSTREAMS ? upstream : '(other)';
+      b = perCause.get(key);
+      if (!b) perCause.set(key, (b = newBucket()));
+    }
+    if (failed) b.count++;
+    else b.recovered++;
+    b.confidence = Math.max(b.confidence, a.claim.confidence);
+    for (const f of [...facts, ...a.claim.facts]) {
+      if (f.time !== null) {
+        if (b.first === null || f.time < b.first) b.first = f.time;
+        if (b.last === null || f.time > b.last) b.last = f.time;
+      }
+    }
+    const m = b.messages.get(a.claim.messageId);
+    if (m) m.n++;
+    else b.messages.set(a.claim.messageId, a.claim.detail !== undefined ? { n: 1, detail: a.claim.detail } : { n: 1 });
+    this.sample(b, a.claim, facts);
+
+    const us = this.upstreamSummary(upstream);
+    if (failed) us.byCause[id] = (us.byCause[id] ?? 0) + 1;
+    else us.recovered++;
+    const method = facts.find((f) => f.request?.method)?.request?.method;
+    if (failed && method && NON_IDEMPOTENT.has(method)) us.nonIdempotentFailures++;
+    if (facts.some((f) => f.kind === 'reused-connection-failed')) us.reusedConnectionFailures++;
+  }
+
+  private sample(b: Bucket, claim: Claim, facts: readonly Fact[]): void {
+    const ordered = [...claim.facts, ...facts.filter((f) => !claim.facts.includes(f))];
+    // Prefer lines that show something not shown yet; the first of each kind is the most telling.
+    for (const f of ordered) {
+      const s = factSig(f);
+      if (b.sampleSigs.has(s) || b.samples.length >= MAX_SAMPLES) continue;
+      b.sampleSigs.add(s);
+      b.samples.push(f.ref);
+    }
+  }
+
+  /** Build the ranked causes, after letting causes reconsider whole upstream groups. */
+  result(): ReportCause[] {
+    const global: GlobalSummary = { upstreams: this.upstreams, accessLogJoined: this.accessJoined };
+    const byId = new Map(this.catalogue.map((c) => [c.meta.id, c]));
+    // Reconsider: e.g. keepalive-race takes closed-early groups on upstreams where failures were retried and recovered.
+    for (const [from, perCause] of [...this.buckets]) {
+      for (const [upstream, bucket] of [...perCause]) {
+        const us = this.upstreams.get(upstream);
+        if (!us) continue;
+        for (const c of this.catalogue) {
+          if (!c.reconsider || c.meta.id === from) continue;
+          let r;
+          try {
+            r = c.reconsider(from, us, global);
+          } catch {
+            r = null;
+          }
+          if (!r) continue;
+          perCause.delete(upstream);
+          let target = this.buckets.get(r.to);
+          if (!target) this.buckets.set(r.to, (target = new Map<string, Bucket>()));
+          const moved = { ...bucket, confidence: r.confidence, messages: new Map([[r.messageId, r.detail !== undefined ? { n: bucket.count, detail: r.detail } : { n: bucket.count }]]) };
+          if (r.note) moved.notes = [...bucket.notes, r.note];
+          const existing = target.get(upstream);
+          if (existing) mergeInto(existing, moved);
+          else target.set(upstream, moved);
+          break;
+        }
+      }
+    }
+    const out: ReportCause[] = [];
+    for (const [id, perCause] of this.buckets) {
+      const cause = byId.get(id);
+      if (!cause || perCause.size === 0) continue;
+      const total = newBucket();
+      for (const b of perCause.values()) mergeInto(total, b);
+      const upstreams = [...perCause.entries()]
+        .filter(([u]) => u !== '' && u !== '(other)')
+        .sort((a, b) => b[1].count + b[1].recovered - (a[1].count + a[1].recovered))
+        .map(([u]) => u);
+      const top = [...total.messages.entries()].sort((a, b) => b[1].n - a[1].n)[0];
+      const rc: ReportCause = {
+        id,
+        title: cause.meta.title,
+        seedCategory: cause.meta.seedCategory,
+        confidence: Math.round(total.confidence * 100) / 100,
+        count: total.count,
+        firstSeen: total.first === null ? null : iso(total.first),
+        lastSeen: total.last === null ? null : iso(total.last),
+        upstreams,
+        evidence: [...total.samples.map((s) => ({ ...s })), ...total.notes.map((n) => ({ source: 'log' as const, text: n }))],
+        fixes: { owner: [...cause.meta.fixes.owner], visitor: [...cause.meta.fixes.visitor] },
+      };
+      if (top) rc.message = fillMessage(cause.meta.messages[top[0]] ?? top[0], { count: total.count, recovered: total.recovered, upstream: upstreams[0], detail: top[1].detail });
+      out.push(rc);
+    }
+    return rankCauses(out, this.catalogue);
+  }
+}
+
+/** Contract ranking: by count, then confidence; catalogue order breaks ties so output is stable. */
+export function rankCauses(causes: ReportCause[], catalogue: readonly Cause[]): ReportCause[] {
+  const order = new Map(catalogue.map((c, i) => [c.meta.id, i]));
+  return causes.sort((a, b) => b.count - a.count || b.confidence - a.confidence || (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+/** Fill a message template: {count}, {recovered}, {upstream}, {detail}. */
+export function fillMessage(tpl: string, v: { count?: number; recovered?: number; upstream?: string | undefined; detail?: string | undefined }): string {
+  return tpl
+    .replace(/\{count\}/g, String(v.count ?? 0))
+    .replace(/\{recovered\}/g, String(v.recovered ?? 0))
+    .replace(/\{upstream\}/g, v.upstream ?? 'the upstream')
+    .replace(/\{detail\}/g, v.detail ?? '');
+}

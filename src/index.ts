@@ -1,0 +1,10 @@
+/** why502 library entry: every command is a function returning the versioned report. */
+export { diagnoseLogs, UsageError, type DiagnoseLogsOptions } from './logs/diagnose.js';
+export { catalogue, causeById } from './causes/index.js';
+export type { Cause, CauseId, CauseMeta, SeedCategory } from './causes/types.js';
+export type { Report, ReportCause, ReportEvidence, Hop } from './report/types.js';
+export { renderText } from './report/render-text.js';
+export { renderMarkdown } from './report/render-markdown.js';
+export { renderJson } from './report/render-json.js';
+export { redactReport } from './report/redact-report.js';
+export { redact } from './evidence/redact.js';

@@ -1,0 +1,236 @@
+/**
+ * `why502 logs`: reads log files (and stdin) as streams, merges their facts in time order, groups them into
+ * failed requests, and asks the cause catalogue what explains them.
+ */
+import type { Readable } from 'node:stream';
+import { causes as catalogue } from '../causes/index.js';
+import type { Cause } from '../causes/types.js';
+import { attribute, DetectorErrors, indexCauses } from '../engine/attribute.js';
+import { Correlator, JOIN_WINDOW_MS } from '../engine/correlate.js';
+import { Tally } from '../engine/tally.js';
+import type { Fact } from '../evidence/facts.js';
+import type { Report } from '../report/types.js';
+import { buildReport } from '../report/build.js';
+import { isGatewayStatus } from './formats/nginx-access.js';
+import { expandInputs, openInput, InputError } from './input.js';
+import { planFor, readFacts, sniffInput, zoneFromHead, type FactBatch, type FileReadResult, type Plan, type ReadOptions, type SniffedInput } from './read.js';
+import { AccessStats } from './stats.js';
+import { hostZone, isValidZone, iso, type ZoneRule } from './time.js';
+
+export interface DiagnoseLogsOptions extends ReadOptions {
+  /** Zone for logs written without one (nginx error log), when no access log gives it: "+02:00" or an IANA name. */
+  tz?: string;
+  /** Stdin stream for "-" (tests pass their own). */
+  stdin?: Readable;
+  /** The cause catalogue to judge with (tests may narrow it). */
+  causes?: readonly Cause[];
+  /** Clock for relative --since/--until (tests). */
+  now?: number;
+}
+
+/** A usage problem the CLI reports with exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Parse --tz: "UTC", "+02:00", "-0530" or an IANA zone name. */
+export function parseZone(tz: string): ZoneRule {
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(tz.trim());
+  if (m) return { kind: 'offset', minutes: (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) };
+  if (/^(?:utc|gmt|z)$/i.test(tz.trim())) return { kind: 'offset', minutes: 0 };
+  if (!isValidZone(tz)) throw new UsageError(`--tz ${tz}: not a time zone (use an offset like +02:00 or a name like Europe/Berlin)`);
+  return { kind: 'zone', zone: tz };
+}
+
+interface Source {
+  gen: AsyncGenerator<FactBatch>;
+  queue: Fact[];
+  head: number;
+  done: boolean;
+  isAccess: boolean;
+  result: FileReadResult;
+}
+
+/**
+ * Diagnose log files. Paths may be files, .gz files, directories (their files) or "-" for stdin.
+ * @example const report = await diagnoseLogs(['/var/log/nginx/error.log', '/var/log/nginx/access.log'])
+ */
+export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions = {}): Promise<Report> {
+  const started = performance.now();
+  const causes = options.causes ?? catalogue;
+  const errors: string[] = [];
+  const { inputs, errors: expandErrors } = await expandInputs(paths.length > 0 ? paths : ['-']);
+  errors.push(...expandErrors);
+
+  const sniffed: SniffedInput[] = [];
+  for (const spec of inputs) {
+    try {
+      sniffed.push(await sniffInput(await openInput(spec, options.stdin)));
+    } catch (e) {
+      errors.push(e instanceof InputError ? e.message : `${spec.name}: ${String(e)}`);
+    }
+  }
+
+  const plans: Plan[] = sniffed.map((s) => planFor(s.headLines, options));
+  let zone: ZoneRule | null = options.tz ? parseZone(options.tz) : null;
+  let zoneSource = options.tz ? `--tz ${options.tz}` : '';
+  if (!zone) {
+    for (let i = 0; i < sniffed.length && !zone; i++) {
+      const z = zoneFromHead(plans[i] as Plan, sniffed[i]?.headLines ?? []);
+      if (z) {
+        zone = z;
+        zoneSource = `the access log ${sniffed[i]?.opened.spec.name}`;
+      }
+    }
+  }
+  if (!zone) {
+    const hz = hostZone();
+    zone = hz === 'UTC' || hz === 'Etc/UTC' ? { kind: 'offset', minutes: 0 } : { kind: 'zone', zone: hz };
+    zoneSource = `the host's zone (${hz})`;
+  }
+
+  const stats = new AccessStats();
+  const tally = new Tally(causes);
+  const index = indexCauses(causes);
+  const detectorErrors = new DetectorErrors();
+  let unexplained = 0;
+  const unexplainedSamples: Fact[] = [];
+  let failedRequests = 0;
+
+  const sources: Source[] = sniffed.map((s, i) => {
+    const plan = plans[i] as Plan;
+    const result: FileReadResult = {
+      file: s.opened.spec.name,
+      format: plan.mode === 'mixed' ? 'mixed' : plan.format.id === 'nginx-access' && plan.mode === 'access' ? `nginx-access:${plan.format.compiled.name}` : plan.format.id,
+      linesRead: 0,
+      linesRecognised: 0,
+      unrecognised: [],
+      notes: [],
+      firstTime: null,
+      lastTime: null,
+    };
+    const env = { zone: zone, opts: options, stats, result };
+    return { gen: readFacts(s, plan, env), queue: [], head: 0, done: false, isAccess: plan.mode === 'access', result };
+  });
+  const accessSources = sources.filter((s) => s.isAccess);
+  if (accessSources.length > 0 && sources.some((s) => !s.isAccess)) tally.markAccessJoined();
+
+  const correlator = new Correlator({
+    accessCovers: (t) =>
+      accessSources.length > 0 &&
+      sources.some((s) => !s.isAccess) &&
+      // The access log must have been read past t (or to its end, and reach t) for a missing 5xx line to mean "recovered".
+      accessSources.some(
+        (s) => s.result.firstTime !== null && s.result.firstTime <= t + JOIN_WINDOW_MS && (s.result.lastTime ?? -Infinity) >= t + (s.done ? -JOIN_WINDOW_MS : JOIN_WINDOW_MS),
+      ),
+    onIncident: (inc) => {
+      const access = inc.facts.find((f) => f.kind === 'gateway-status' || f.kind === 'app-status');
+      const a = attribute(inc, index, detectorErrors);
+      if (inc.failed) {
+        failedRequests++;
+        const t = inc.facts.find((f) => f.time !== null)?.time;
+        if (t !== undefined && t !== null && access) stats.timeline.addFailure(t);
+        const path = inc.facts.find((f) => f.request?.uri)?.request?.uri;
+        if (path) stats.failedByPath.add(path.split('?')[0] ?? path);
+        const up = inc.facts.find((f) => f.upstream)?.upstream;
+        if (up) stats.failedByUpstream.add(up);
+      }
+      if (!a) {
+        if (inc.failed && access && isGatewayStatus(access.status ?? 0)) {
+          unexplained++;
+          if (unexplainedSamples.length < 3) unexplainedSamples.push(access);
+        }
+        return [];
+      }
+      tally.add(a, inc.facts, inc.failed);
+      return a.claim.facts.filter((f) => inc.context.includes(f));
+    },
+  });
+
+  await mergeSources(sources, correlator);
+  correlator.end();
+
+  for (const s of sources) errors.push(...s.result.notes);
+  errors.push(...detectorErrors.list());
+  const files = sources.map((s) => s.result);
+  const linesRead = files.reduce((n, f) => n + f.linesRead, 0);
+  const linesRecognised = files.reduce((n, f) => n + f.linesRecognised, 0);
+  const readable = sniffed.filter((s) => !s.error);
+  if (readable.length === 0 || (linesRead === 0 && errors.length === 0)) {
+    if (readable.length > 0) errors.push(...readable.map((s) => `${s.opened.spec.name}: empty, nothing to examine`));
+    if (errors.length === 0) errors.push('nothing to read');
+  }
+
+  const causesOut = tally.result();
+  const firstTimes = files.map((f) => f.firstTime).filter((t): t is number => t !== null);
+  const lastTimes = files.map((f) => f.lastTime).filter((t): t is number => t !== null);
+  const wallClockFiles = sources.filter((_s, i) => {
+    const p = plans[i];
+    return p !== undefined && p.mode === 'format' && p.format.wallClock === true;
+  });
+
+  return buildReport({
+    command: 'logs',
+    target: inputs.map((i) => i.name).join(' ') || paths.join(' '),
+    causes: causesOut,
+    failedRequests,
+    unexplained,
+    unexplainedSamples,
+    stats: {
+      linesRead,
+      linesRecognised,
+      ...(firstTimes.length > 0 && lastTimes.length > 0 ? { timeRange: { from: iso(Math.min(...firstTimes)), to: iso(Math.max(...lastTimes)) } } : {}),
+      durationMs: Math.round(performance.now() - started),
+      files: files.map((f) => ({ file: f.file, format: f.format, linesRead: f.linesRead, linesRecognised: f.linesRecognised })),
+      ...(stats.statuses.size > 0 ? { statuses: Object.fromEntries([...stats.statuses.entries()].sort()) } : {}),
+      unexplained,
+      ...(failedRequests > 0
+        ? {
+            failures: {
+              byUpstream: stats.failedByUpstream.top(10),
+              byPath: stats.failedByPath.top(10),
+              timeline: stats.timeline.failingBuckets(),
+            },
+          }
+        : {}),
+      ...(files.some((f) => f.unrecognised.length > 0) ? { unrecognisedLines: files.flatMap((f) => f.unrecognised).slice(0, 50) } : {}),
+    },
+    errors,
+    context: {
+      hadAccessLog: accessSources.length > 0,
+      hadErrorLog: sources.some((s) => !s.isAccess),
+      zoneNote: wallClockFiles.length > 0 && !options.tz ? `times without a zone read in ${zoneSource}` : undefined,
+      unrecognisedCount: files.reduce((n, f) => n + f.unrecognised.length, 0),
+      pasted: sniffed.some((s) => s.opened.spec.path === null),
+    },
+  });
+}
+
+/** Pull facts from every source in time order (k-way merge) into the correlator. */
+async function mergeSources(sources: Source[], correlator: Correlator): Promise<void> {
+  const timeOf = (f: Fact): number => f.time ?? -Infinity;
+  for (;;) {
+    for (const s of sources) {
+      while (!s.done && s.head >= s.queue.length) {
+        const n = await s.gen.next();
+        if (n.done) {
+          s.done = true;
+          break;
+        }
+        s.queue = n.value.facts.slice().sort((a, b) => timeOf(a) - timeOf(b));
+        s.head = 0;
+      }
+    }
+    let best: Source | null = null;
+    for (const s of sources) {
+      if (s.head >= s.queue.length) continue;
+      if (!best || timeOf(s.queue[s.head] as Fact) < timeOf(best.queue[best.head] as Fact)) best = s;
+    }
+    if (!best) return;
+    const fact = best.queue[best.head++] as Fact;
+    correlator.add(fact);
+  }
+}

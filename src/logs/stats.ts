@@ -1,0 +1,102 @@
+/** Bounded-memory statistics over access logs: requests and failures per time bucket, top paths and upstreams. */
+import { iso } from './time.js';
+
+const MAX_BUCKETS = 720;
+const MAX_KEYS = 2000;
+
+/** Requests and failures over time; bucket width doubles when the span grows, so memory stays bounded. */
+export class Timeline {
+  private width = 60_000;
+  private origin: number | null = null;
+  private requests = new Map<number, number>();
+  private failed = new Map<number, number>();
+
+  private bucket(t: number): number {
+    if (this.origin === null) this.origin = Math.floor(t / 60_000) * 60_000;
+    return Math.floor((t - this.origin) / this.width);
+  }
+
+  /** Count `n` requests at time t. */
+  addRequests(t: number, n = 1): void {
+    const b = this.bucket(t);
+    this.requests.set(b, (this.requests.get(b) ?? 0) + n);
+    this.shrink();
+  }
+
+  addFailure(t: number): void {
+    const b = this.bucket(t);
+    this.failed.set(b, (this.failed.get(b) ?? 0) + 1);
+    this.shrink();
+  }
+
+  /** Start of the bucket holding t, and the end (exclusive). */
+  bucketBounds(t: number): [number, number] {
+    const b = this.bucket(t);
+    const from = (this.origin ?? 0) + b * this.width;
+    return [from, from + this.width];
+  }
+
+  private shrink(): void {
+    const keys = new Set([...this.requests.keys(), ...this.failed.keys()]);
+    if (keys.size <= MAX_BUCKETS) return;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const k of keys) {
+      if (k < lo) lo = k;
+      if (k > hi) hi = k;
+    }
+    if (hi - lo < MAX_BUCKETS) return;
+    // Double the width: merge pairs of buckets.
+    const merge = (m: Map<number, number>): Map<number, number> => {
+      const out = new Map<number, number>();
+      for (const [k, v] of m) {
+        const nk = Math.floor(k / 2);
+        out.set(nk, (out.get(nk) ?? 0) + v);
+      }
+      return out;
+    };
+    this.requests = merge(this.requests);
+    this.failed = merge(this.failed);
+    this.width *= 2;
+  }
+
+  /** Buckets that saw failures, plus their request totals. */
+  failingBuckets(limit = 50): { from: string; seconds: number; requests: number; failed: number }[] {
+    const out = [...this.failed.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([k, f]) => ({ from: iso((this.origin ?? 0) + k * this.width), seconds: this.width / 1000, requests: this.requests.get(k) ?? 0, failed: f }));
+    if (out.length <= limit) return out;
+    return out.sort((a, b) => b.failed - a.failed).slice(0, limit).sort((a, b) => a.from.localeCompare(b.from));
+  }
+}
+
+/** Counts per key, keeping at most MAX_KEYS keys (later new keys go to "(other)"). */
+export class TopCounter {
+  private counts = new Map<string, number>();
+  add(key: string, n = 1): void {
+    const cur = this.counts.get(key);
+    if (cur !== undefined) this.counts.set(key, cur + n);
+    else if (this.counts.size < MAX_KEYS) this.counts.set(key, n);
+    else this.counts.set('(other)', (this.counts.get('(other)') ?? 0) + n);
+  }
+  top(n = 10): { key: string; count: number }[] {
+    return [...this.counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => ({ key, count }));
+  }
+  get size(): number {
+    return this.counts.size;
+  }
+}
+
+/** Everything the access-log statistics keep. */
+export class AccessStats {
+  readonly timeline = new Timeline();
+  readonly statuses = new Map<string, number>();
+  readonly failedByPath = new TopCounter();
+  readonly failedByUpstream = new TopCounter();
+  requests = 0;
+
+  addStatus(status: number, n = 1): void {
+    const k = String(status);
+    this.statuses.set(k, (this.statuses.get(k) ?? 0) + n);
+  }
+}

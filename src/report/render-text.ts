@@ -1,0 +1,91 @@
+/** Terminal renderer: the top cause, how sure, how many, where, 2-3 telling lines and what to do — in ten seconds. */
+import pc from 'picocolors';
+import type { Report, ReportCause, ReportEvidence } from './types.js';
+
+export interface TextOptions {
+  color: boolean;
+  /** Terminal width for cutting long log lines. */
+  width?: number;
+  /** Causes shown in full (the rest get one line each). */
+  detailed?: number;
+}
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+function where(e: ReportEvidence): string {
+  if (e.file && e.line !== undefined) return `${e.file}:${e.line}`;
+  if (e.file) return e.file;
+  if (e.phase) return `probe ${e.phase}`;
+  return e.source;
+}
+
+function cut(s: string, n: number): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+function confidenceWord(c: number): string {
+  if (c >= 0.85) return 'high';
+  if (c >= 0.6) return 'medium';
+  return 'low';
+}
+
+function causeBlock(c: ReportCause, k: Colors, width: number, full: boolean): string[] {
+  const out: string[] = [];
+  const count = c.count === 1 ? '1 request' : `${c.count} requests`;
+  out.push(`${k.bold(k.red('●'))} ${k.bold(c.title)}`);
+  out.push(`  ${k.dim(c.id)} · ${count} · confidence ${confidenceWord(c.confidence)} (${Math.round(c.confidence * 100)}%)${c.firstSeen ? k.dim(` · ${c.firstSeen}${c.lastSeen && c.lastSeen !== c.firstSeen ? ` → ${c.lastSeen}` : ''}`) : ''}`);
+  if (c.message) out.push(`  ${c.message}`);
+  if (c.upstreams.length > 0) out.push(`  ${k.dim('upstream:')} ${c.upstreams.slice(0, 4).join(', ')}${c.upstreams.length > 4 ? ` (+${c.upstreams.length - 4})` : ''}`);
+  const ev = c.evidence.slice(0, full ? 3 : 1);
+  for (const e of ev) {
+    out.push(`  ${k.dim('›')} ${cut(e.text, Math.max(40, width - 6))}`);
+    out.push(`    ${k.dim(where(e))}`);
+  }
+  if (full && c.fixes.owner.length > 0) {
+    out.push(`  ${k.bold('What to do')} (site owner):`);
+    c.fixes.owner.slice(0, 3).forEach((f, i) => out.push(`   ${i + 1}. ${f}`));
+    if (c.fixes.visitor[0]) out.push(`  ${k.bold('Visitors')}: ${c.fixes.visitor[0]}`);
+  }
+  return out;
+}
+
+/**
+ * Render a report for a terminal.
+ * @example process.stdout.write(renderText(report, { color: process.stdout.isTTY }))
+ */
+export function renderText(r: Report, opts: TextOptions): string {
+  const k = pc.createColors(opts.color);
+  const width = opts.width ?? 120;
+  const detailed = opts.detailed ?? 1;
+  const out: string[] = [];
+  out.push(k.bold(`why502 ${r.command}`) + k.dim(` — ${cut(r.target, 80)}`));
+  out.push(r.summary);
+  const st = r.stats;
+  const facts: string[] = [];
+  if (st.linesRead !== undefined) facts.push(`${st.linesRead} lines read, ${st.linesRecognised ?? 0} recognised`);
+  if (st.timeRange) facts.push(`${st.timeRange.from} → ${st.timeRange.to}`);
+  facts.push(`${st.durationMs} ms`);
+  out.push(k.dim(facts.join(' · ')));
+  out.push('');
+  r.causes.forEach((c, i) => {
+    if (i < detailed + 2) {
+      out.push(...causeBlock(c, k, width, i < detailed));
+      out.push('');
+    }
+  });
+  if (r.causes.length > detailed + 2) {
+    out.push(k.dim(`Also: ${r.causes.slice(detailed + 2).map((c) => `${c.id} (${c.count})`).join(', ')}`));
+    out.push('');
+  }
+  if (st.unexplained) out.push(k.yellow(`${st.unexplained} failed request(s) unexplained by the logs read.`));
+  if (st.unrecognisedLines && st.unrecognisedLines.length > 0) out.push(k.yellow(`Not recognised: line(s) ${st.unrecognisedLines.slice(0, 15).join(', ')}${st.unrecognisedLines.length > 15 ? ', …' : ''}`));
+  const na = r.notAssessed.slice(0, 3);
+  if (na.length > 0) {
+    out.push(k.dim('To settle more:'));
+    for (const n of na) out.push(k.dim(`  - ${n.need}`));
+  }
+  for (const e of r.errors.slice(0, 10)) out.push(k.yellow(`! ${e}`));
+  if (r.errors.length > 10) out.push(k.yellow(`! … and ${r.errors.length - 10} more`));
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}

@@ -1,0 +1,71 @@
+/** The versioned report every command returns (schemaVersion 1; JSON Schema in schema/report.schema.json). */
+import type { CauseId, SeedCategory } from '../causes/types.js';
+import type { Phase } from '../evidence/facts.js';
+
+export interface ReportEvidence {
+  source: 'log' | 'probe' | 'config' | 'system';
+  file?: string;
+  line?: number;
+  phase?: Phase;
+  /** Redacted unless --no-redact. */
+  text: string;
+}
+
+export interface ReportCause {
+  id: CauseId;
+  title: string;
+  seedCategory: SeedCategory;
+  confidence: number;
+  count: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+  upstreams: string[];
+  evidence: ReportEvidence[];
+  fixes: { owner: string[]; visitor: string[] };
+  /** One sentence on what the evidence shows, filled from the cause's message templates. */
+  message?: string;
+}
+
+export type HopRole = 'client-proxy' | 'cdn' | 'load-balancer' | 'proxy' | 'app';
+
+export interface Hop {
+  layer: string;
+  role: HopRole;
+  status?: number;
+  evidence: ReportEvidence[];
+  emitted?: true;
+}
+
+export interface ReportStats {
+  linesRead?: number;
+  linesRecognised?: number;
+  timeRange?: { from: string; to: string };
+  durationMs: number;
+  /** Per input file: the format it was read as and its line counts. */
+  files?: { file: string; format: string; linesRead: number; linesRecognised: number }[];
+  /** Access logs: responses by status class and the gateway statuses. */
+  statuses?: Record<string, number>;
+  /** Failed requests (502/503/504 and 5xx explained by an error line) that no evidence explains. */
+  unexplained?: number;
+  /** Failed requests per upstream, per path and per time bucket (top entries). */
+  failures?: {
+    byUpstream: { key: string; count: number }[];
+    byPath: { key: string; count: number }[];
+    timeline: { from: string; seconds: number; requests: number; failed: number }[];
+  };
+  /** Lines the pasted-input reader did not recognise (line numbers, first 50). */
+  unrecognisedLines?: number[];
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'why502'; version: string };
+  command: 'logs' | 'probe' | 'config' | 'doctor';
+  target: string;
+  summary: string;
+  causes: ReportCause[];
+  chain?: Hop[];
+  stats: ReportStats;
+  notAssessed: { cause?: CauseId; need: string }[];
+  errors: string[];
+}
