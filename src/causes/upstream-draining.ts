@@ -32,13 +32,20 @@ export default defineCause({
     lab: { none: 'Needs an orchestrator (deregistration, rolling deploys); covered by ALB and systemd log fixtures.' },
     messages: {
       draining: '{count} request(s) failed while {upstream} was shutting down ({detail}).',
+      stopped: 'A service behind the proxy was being stopped ({detail}); requests reaching it meanwhile fail.',
     },
   },
   detect(i) {
     const f = own(i, 'upstream-draining')[0] ?? near(i, 'upstream-draining')[0];
     if (!f) return null;
     const symptom = i.facts.find((x) => x.kind === 'connect-failed' || x.kind === 'upstream-closed' || x.kind === 'upstream-reset');
-    if (f === i.facts[0] || symptom) return claim(0.8, 'draining', symptom ? [f, symptom] : [f], f.detail ?? 'deregistered');
+    // A service stopping is only a cause when requests failed meanwhile (a journal holds many unrelated stops).
+    if (symptom) return claim(0.8, 'draining', [f, symptom], f.detail ?? 'deregistered');
+    if (own(i, 'upstream-draining').length > 0 && i.facts.some((x) => x.kind === 'gateway-status' || x.kind === 'no-live-upstreams')) {
+      return claim(0.7, 'draining', i.facts, f.detail ?? 'deregistered');
+    }
+    // Pasted on its own (no times, no other lines): the person pasted it for a reason, but it proves little.
+    if (i.facts.length === 1 && f.time === null) return claim(0.45, 'stopped', [f], f.detail ?? 'stopping');
     return null;
   },
 });

@@ -1,6 +1,6 @@
 /** upstream-refused: nothing accepts connections at the upstream address. */
 import { defineCause } from './types.js';
-import { accessFact, cdnCode, claim, hasOtherMechanism, lastOf, withErrno } from './util.js';
+import { accessFact, cdnCode, claim, hasOtherMechanism, lastOf, near, own, withErrno } from './util.js';
 
 export default defineCause({
   meta: {
@@ -19,7 +19,7 @@ export default defineCause({
       'Cloudflare 521 "Web server is down"; curl: (7) Failed to connect ... Connection refused',
       'probe: TCP connect refused (ECONNREFUSED)',
     ],
-    facts: ['connect-failed', 'cdn-edge-error', 'gateway-status'],
+    facts: ['connect-failed', 'cdn-edge-error', 'gateway-status', 'service-down'],
     fixes: {
       owner: [
         'Check that the application runs and listens where the proxy points: `ss -ltnp | grep :8080` (TCP) or `ls -l /run/php/` (unix socket).',
@@ -40,13 +40,17 @@ export default defineCause({
       socketMissing: '{count} request(s) failed: the unix socket {upstream} does not exist (the application is down or listens elsewhere).',
       neverConnected: '{count} request(s) failed before a connection to {upstream} was established ($upstream_connect_time "-"); the error log says exactly why.',
       cdn521: 'The CDN edge reports the origin refused the connection (Cloudflare 521).',
+      serviceDown: '{count} request(s) failed: {upstream} refused connections while its service was down ({detail}).',
+      serviceDownOnly: 'A service behind the proxy stopped or failed to start ({detail}); connections to it are refused until it runs again.',
     },
   },
   detect(i) {
+    const down = [...own(i, 'service-down'), ...near(i, 'service-down')][0];
     const refused = withErrno(i, 'connect-failed', ['ECONNREFUSED']);
-    if (refused) return claim(0.92, 'refused', [refused]);
+    if (refused) return claim(down ? 0.95 : 0.92, down ? 'serviceDown' : 'refused', down ? [refused, down] : [refused], down?.detail);
     const missing = withErrno(i, 'connect-failed', ['ENOENT']);
-    if (missing) return claim(0.9, 'socketMissing', [missing]);
+    if (missing) return claim(down ? 0.95 : 0.9, down ? 'serviceDown' : 'socketMissing', down ? [missing, down] : [missing], down?.detail);
+    if (down && i.facts.every((f) => f.kind === 'service-down')) return claim(0.5, 'serviceDownOnly', [down], down.detail);
     const cf = cdnCode(i, ['521']);
     if (cf) return claim(0.8, 'cdn521', [cf]);
     // Access log only: nginx writes $upstream_connect_time "-" when no connection was made.

@@ -46,7 +46,8 @@ export default defineCause({
     const t = own(i, 'timeout')[0];
     if (t) {
       const msg = t.stage === 'connect' ? 'connectTimeout' : t.stage === 'send' ? 'sendTimeout' : 'readTimeout';
-      return claim(0.88, msg, [t]);
+      // A connect timeout is also what a firewall that drops packets looks like: less sure.
+      return claim(t.stage === 'connect' ? 0.72 : 0.88, msg, [t]);
     }
     const cf = cdnCode(i, ['524']);
     if (cf) return claim(0.8, 'cdn524', [cf]);

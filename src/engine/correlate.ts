@@ -40,7 +40,20 @@ export interface CorrelatorOptions {
   accessCovers(t: number): boolean;
 }
 
-const isAccessFact = (f: Fact): boolean => f.kind === 'gateway-status' || f.kind === 'app-status';
+const isAccessFact = (f: Fact): boolean => f.producer.endsWith('-access') || f.kind === 'gateway-status' || f.kind === 'app-status';
+
+/**
+ * Could the proxy have retried this failure and still answered normally? Only failures before the response
+ * began; a cut-off body or a response passed through as HTTP/0.9 reached the client as it was.
+ */
+function retryable(facts: readonly Fact[]): boolean {
+  let before = false;
+  for (const f of facts) {
+    if (f.stage === 'body' || f.detail?.startsWith('http09')) return false;
+    if (f.stage === 'connect' || f.stage === 'tls' || f.stage === 'send' || f.stage === 'header') before = true;
+  }
+  return before;
+}
 
 function connKey(f: Fact): string | null {
   const r = f.request;
@@ -60,7 +73,7 @@ function sig(f: Fact): string {
 }
 
 export class Correlator {
-  private open = new Map<string, OpenIncident>();
+  private open = new Map<string, OpenIncident[]>();
   private queue: OpenIncident[] = [];
   private context: Fact[] = [];
   private frontier = -Infinity;
@@ -109,17 +122,16 @@ export class Correlator {
     const access = isAccessFact(f);
     let inc: OpenIncident | undefined;
     if (ck && !access) {
-      const cand = this.open.get(ck);
+      const cand = this.last(ck);
       const gap = cand ? t - cand.last : Infinity;
       const lateRetry = f.kind === 'timeout' && gap <= RETRY_WINDOW_MS;
       // A repeated (kind, upstream) pair on the same connection is a new request, not a retry.
       if (cand && (gap <= JOIN_WINDOW_MS || lateRetry) && !cand.facts.some((x) => sig(x) === sig(f))) inc = cand;
     }
     if (!inc && rk) {
-      const cand = this.open.get(rk);
-      if (cand && Math.abs(t - cand.last) <= JOIN_WINDOW_MS && (access ? !cand.hasAccess : !cand.hasError || !cand.hasAccess)) {
-        if (!access || cand.hasError) inc = cand;
-      }
+      // An access line joins the oldest open error incident of the same request that has no access line yet;
+      // an error line joins an access-only incident (its access line was read first).
+      inc = this.open.get(rk)?.find((c) => Math.abs(t - c.last) <= JOIN_WINDOW_MS && (access ? c.hasError && !c.hasAccess : c.hasAccess && !c.hasError));
     }
     if (!inc) {
       inc = { facts: [], context: [], first: t, last: t, hasAccess: false, hasError: false, keys: [] };
@@ -134,9 +146,17 @@ export class Correlator {
     for (const k of [ck, rk]) {
       if (k && !inc.keys.includes(k)) {
         inc.keys.push(k);
-        this.open.set(k, inc);
+        let list = this.open.get(k);
+        if (!list) this.open.set(k, (list = []));
+        list.push(inc);
       }
     }
+  }
+
+  /** The most recent open incident under a key. */
+  private last(key: string): OpenIncident | undefined {
+    const list = this.open.get(key);
+    return list?.[list.length - 1];
   }
 
   private expire(before: number): void {
@@ -152,7 +172,13 @@ export class Correlator {
   }
 
   private finish(inc: OpenIncident): void {
-    for (const k of inc.keys) if (this.open.get(k) === inc) this.open.delete(k);
+    for (const k of inc.keys) {
+      const list = this.open.get(k);
+      if (!list) continue;
+      const rest = list.filter((x) => x !== inc);
+      if (rest.length === 0) this.open.delete(k);
+      else this.open.set(k, rest);
+    }
     const lo = inc.first - JOIN_WINDOW_MS;
     const hi = inc.last + JOIN_WINDOW_MS;
     const ctx: Fact[] = [];
@@ -165,7 +191,7 @@ export class Correlator {
       for (const c of this.burst.context) if (!ctx.includes(c)) ctx.push(c);
     }
     inc.context = ctx;
-    const recovered = inc.hasError && !inc.hasAccess && this.opts.accessCovers(inc.last);
+    const recovered = inc.hasError && !inc.hasAccess && retryable(inc.facts) && this.opts.accessCovers(inc.last);
     const used = this.opts.onIncident({ facts: inc.facts, context: ctx, failed: !recovered, recovered });
     for (const c of used) this.consumed.add(c);
     this.burst = { last: inc.last, context: used.slice(0, 20) };

@@ -8,6 +8,9 @@ import type { Attribution } from './attribute.js';
 const MAX_SAMPLES = 8;
 const MAX_UPSTREAMS = 200;
 const NON_IDEMPOTENT = new Set(['POST', 'PATCH', 'LOCK']);
+// A winner below this confidence lists runners-up within this span as "also possible".
+const ALTERNATIVE_BELOW = 0.8;
+const ALTERNATIVE_SPAN = 0.35;
 
 interface Bucket {
   count: number;
@@ -72,9 +75,28 @@ export class Tally {
     return s;
   }
 
-  /** Add one attributed incident. */
+  /**
+   * Add one attributed incident. When the winner is not sure (< 0.8), close runners-up are kept as
+   * "also possible" (count 0), so ambiguous evidence shows its alternatives.
+   */
   add(a: Attribution, facts: readonly Fact[], failed: boolean): void {
+    this.addTo(a.cause.meta.id, a.claim, facts, failed ? 'failed' : 'recovered');
+    if (a.claim.confidence < ALTERNATIVE_BELOW) {
+      for (const alt of a.alsoClaimed) {
+        if (alt.claim.confidence >= a.claim.confidence - ALTERNATIVE_SPAN) this.addTo(alt.cause.meta.id, alt.claim, facts, 'alternative');
+      }
+    }
+    const upstream = facts.find((f) => f.upstream)?.upstream ?? '';
+    const us = this.upstreamSummary(upstream);
     const id = a.cause.meta.id;
+    if (failed) us.byCause[id] = (us.byCause[id] ?? 0) + 1;
+    else us.recovered++;
+    const method = facts.find((f) => f.request?.method)?.request?.method;
+    if (failed && method && NON_IDEMPOTENT.has(method)) us.nonIdempotentFailures++;
+    if (facts.some((f) => f.kind === 'reused-connection-failed')) us.reusedConnectionFailures++;
+  }
+
+  private addTo(id: CauseId, claim: Claim, facts: readonly Fact[], role: 'failed' | 'recovered' | 'alternative'): void {
     const upstream = facts.find((f) => f.upstream)?.upstream ?? '';
     let perCause = this.buckets.get(id);
     if (!perCause) this.buckets.set(id, (perCause = new Map<string, Bucket>()));
@@ -84,26 +106,19 @@ export class Tally {
       b = perCause.get(key);
       if (!b) perCause.set(key, (b = newBucket()));
     }
-    if (failed) b.count++;
-    else b.recovered++;
-    b.confidence = Math.max(b.confidence, a.claim.confidence);
-    for (const f of [...facts, ...a.claim.facts]) {
+    if (role === 'failed') b.count++;
+    else if (role === 'recovered') b.recovered++;
+    b.confidence = Math.max(b.confidence, claim.confidence);
+    for (const f of [...facts, ...claim.facts]) {
       if (f.time !== null) {
         if (b.first === null || f.time < b.first) b.first = f.time;
         if (b.last === null || f.time > b.last) b.last = f.time;
       }
     }
-    const m = b.messages.get(a.claim.messageId);
+    const m = b.messages.get(claim.messageId);
     if (m) m.n++;
-    else b.messages.set(a.claim.messageId, a.claim.detail !== undefined ? { n: 1, detail: a.claim.detail } : { n: 1 });
-    this.sample(b, a.claim, facts);
-
-    const us = this.upstreamSummary(upstream);
-    if (failed) us.byCause[id] = (us.byCause[id] ?? 0) + 1;
-    else us.recovered++;
-    const method = facts.find((f) => f.request?.method)?.request?.method;
-    if (failed && method && NON_IDEMPOTENT.has(method)) us.nonIdempotentFailures++;
-    if (facts.some((f) => f.kind === 'reused-connection-failed')) us.reusedConnectionFailures++;
+    else b.messages.set(claim.messageId, claim.detail !== undefined ? { n: 1, detail: claim.detail } : { n: 1 });
+    this.sample(b, claim, facts);
   }
 
   private sample(b: Bucket, claim: Claim, facts: readonly Fact[]): void {
@@ -170,6 +185,7 @@ export class Tally {
         evidence: [...total.samples.map((s) => ({ ...s })), ...total.notes.map((n) => ({ source: 'log' as const, text: n }))],
         fixes: { owner: [...cause.meta.fixes.owner], visitor: [...cause.meta.fixes.visitor] },
       };
+      if (top) rc.messageId = top[0];
       if (top) rc.message = fillMessage(cause.meta.messages[top[0]] ?? top[0], { count: total.count, recovered: total.recovered, upstream: upstreams[0], detail: top[1].detail });
       out.push(rc);
     }

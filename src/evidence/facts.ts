@@ -31,6 +31,7 @@ export const FACT_KINDS = {
   'protocol-mismatch': 'the two sides speak different protocols (detail says which)',
   'reused-connection-failed': 'a failure on a reused keep-alive connection, as the proxy itself reports it',
   'upstream-draining': 'the upstream was deregistered or shutting down when the request came',
+  'service-down': "the upstream's service stopped, exited with an error, or failed to start",
   'no-live-upstreams': 'the proxy had no usable server left in the group',
   'upstream-disabled': 'the proxy marked one upstream server as failed',
   'resolve-failed': 'a DNS lookup of the upstream name failed (detail: NXDOMAIN, SERVFAIL, timeout...)',
@@ -147,4 +148,5 @@ const CONTEXT_KINDS: ReadonlySet<FactKind> = new Set<FactKind>([
   'proxy-crash',
   'upstream-disabled',
   'upstream-draining',
+  'service-down',
 ]);

@@ -91,6 +91,14 @@ export const PAGE_RULES: PageRule[] = [
     kind: (m) => CLOUDFLARE_CODES[m[1] ?? ''],
     detail: (m) => m[1],
   },
+  // Cloudflare page titles and code labels: "<title>example.com | 521: Web server is down</title>", "cf-error-code">521<".
+  {
+    layer: 'cloudflare',
+    re: /\| (52[0-7]|530): (?:Web server is returning an unknown error|Web server is down|Connection timed out|Origin is unreachable|A timeout occurred|SSL handshake failed|Invalid SSL certificate|Railgun Listener to origin error)|class="cf-error-code">(52[0-7]|530)</i,
+    status: (m) => Number(m[1] ?? m[2]),
+    kind: 'cdn-edge-error',
+    detail: (m) => m[1] ?? m[2],
+  },
   { layer: 'cloudflare', re: /Cloudflare Ray ID:?\s*(?:<[^>]*>)?\s*([0-9a-f]{16})/i, marker: true, detail: (m) => m[1] },
   { layer: 'cloudflare', re: /^cf-ray:\s*([0-9a-f]{16}(?:-[A-Z]{3})?)/i, marker: true, detail: (m) => m[1] },
   { layer: 'cloudflare', re: /^server:\s*cloudflare\s*$/i, marker: true },

@@ -161,6 +161,7 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
   const name = input.opened.spec.name;
   const mixedState = new MixedReader(name, env);
   let lineNo = 0;
+  let record: { first: number; lines: string[] } | null = null;
   const chunks = async function* (): AsyncGenerator<LineChunk> {
     for (const c of input.head) yield c;
     yield* input.rest;
@@ -185,7 +186,24 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
         for (const line of splitLines(chunk.buf)) {
           lineNo++;
           result.linesRead++;
+          if (record && plan.mode === 'format') {
+            // Inside a multi-line record: a new record's first line ends it; its closing line completes it.
+            const opensNew = plan.format.sniff(line) > 0;
+            if (!opensNew && record.lines.length < MAX_RECORD_LINES) {
+              record.lines.push(line);
+              if (!plan.format.endsRecord?.(line)) continue;
+            }
+            const t = parseOne(record.lines.join('\n'), record.first, plan, env, facts, mixedState, record.lines.length);
+            if (t !== null) watermark = t;
+            const consumed = !opensNew && record.lines[record.lines.length - 1] === line;
+            record = null;
+            if (consumed) continue;
+          }
           if (line.length === 0) continue;
+          if (plan.mode === 'format' && plan.format.opensRecord?.(line)) {
+            record = { first: lineNo, lines: [line] };
+            continue;
+          }
           const t = parseOne(line, lineNo, plan, env, facts, mixedState);
           if (t !== null) watermark = t;
         }
@@ -196,14 +214,15 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
   } catch (e) {
     result.notes.push(e instanceof InputError ? e.message : `${name}: read failed (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (plan.mode === 'mixed') {
-    const facts: Fact[] = [];
-    mixedState.finish(facts);
-    if (facts.length > 0) yield { facts, watermark: null };
-  }
+  const tail: Fact[] = [];
+  if (record) parseOne(record.lines.join('\n'), record.first, plan, env, tail, mixedState, record.lines.length);
+  if (plan.mode === 'mixed') mixedState.finish(tail);
+  if (tail.length > 0) yield { facts: tail, watermark: null };
 }
 
-function parseOne(line: string, lineNo: number, plan: Plan, env: ReaderEnv, out: Fact[], mixed: MixedReader): number | null {
+const MAX_RECORD_LINES = 64;
+
+function parseOne(line: string, lineNo: number, plan: Plan, env: ReaderEnv, out: Fact[], mixed: MixedReader, physicalLines = 1): number | null {
   if (plan.mode === 'mixed') {
     mixed.line(line, lineNo);
     return null;
@@ -211,7 +230,7 @@ function parseOne(line: string, lineNo: number, plan: Plan, env: ReaderEnv, out:
   let last: number | null = null;
   const ctx = makeCtx(env, lineNo, out, (t) => (last = t));
   if (plan.format.parse(line, ctx)) {
-    env.result.linesRecognised++;
+    env.result.linesRecognised += physicalLines;
     return last;
   }
   // A line of another kind inside a file of one format (a PHP warning in an error log): try everything.
@@ -338,12 +357,15 @@ function charClassAt(format: AccessLogFormat, which: 'first' | 'last'): ((c: num
 function scanAccessChunk(buf: Buffer, startLine: number, format: AccessLogFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
   const { result } = env;
   const needle = format.compiled.statusNeedle;
+  const needle09 = format.compiled.http09Needle;
   const firstOk = charClassAt(format, 'first');
   const lastOk = charClassAt(format, 'last');
   const len = buf.length;
   let lineNo = startLine;
   let ls = 0;
+  // Candidate lines: a 5xx status, or nginx's 009 for answers passed through as HTTP/0.9 (rare).
   let cand = needle ? buf.indexOf(needle, 0) : -1;
+  let cand09 = needle09 ? buf.indexOf(needle09, 0) : -1;
   // Starts and ends of lines that were counted without parsing.
   const starts: number[] = [];
   const ends: number[] = [];
@@ -363,9 +385,12 @@ function scanAccessChunk(buf: Buffer, startLine: number, format: AccessLogFormat
       if (cand !== -1 && cand < nl) {
         parse = true;
         cand = needle ? buf.indexOf(needle, nl + 1) : -1;
-      } else if ((firstOk && !firstOk(buf[ls] ?? 0)) || (lastOk && !lastOk(buf[end - 1] ?? 0))) {
-        parse = true;
       }
+      if (cand09 !== -1 && cand09 < nl) {
+        parse = true;
+        cand09 = needle09 ? buf.indexOf(needle09, nl + 1) : -1;
+      }
+      if (!parse && ((firstOk && !firstOk(buf[ls] ?? 0)) || (lastOk && !lastOk(buf[end - 1] ?? 0)))) parse = true;
       if (parse) {
         const line = buf.toString('utf8', ls, end);
         const ctx = makeCtx(env, lineNo, out, onTime);

@@ -10,6 +10,8 @@ import type { LogFormat, ParseContext } from './formats/types.js';
 import { recogniseAppMessage } from './messages/app.js';
 import { recogniseClientMessage } from './messages/client.js';
 import { splitNginxMessage } from './messages/nginx.js';
+import { recogniseSystemMessage } from './messages/system.js';
+import { recogniseToken } from './messages/tokens.js';
 import { unwrapLine } from './wrappers.js';
 
 // An nginx message pasted without its date: "[error] 12#12: *3 connect() failed ..." or just "connect() failed ...".
@@ -72,6 +74,14 @@ function recogniseMessage(line: string, ctx: ParseContext, state: PasteState, ti
     ctx.emit(f);
     return true;
   }
+  const sys = recogniseSystemMessage(text);
+  if (sys) {
+    const f = baseFact(sys.kind, ctx, line, time, 'system-message');
+    f.detail = sys.detail;
+    f.software = program ?? sys.software;
+    ctx.emit(f);
+    return true;
+  }
   const client = recogniseClientMessage(text);
   if (client) {
     const f = baseFact(client.kind, ctx, line, time, 'client-message');
@@ -79,6 +89,18 @@ function recogniseMessage(line: string, ctx: ParseContext, state: PasteState, ti
     if (client.stage) f.stage = client.stage;
     if (client.errno) f.errno = client.errno;
     f.software = client.detail.startsWith('curl') ? 'curl' : 'browser';
+    ctx.emit(f);
+    return true;
+  }
+  const token = recogniseToken(text);
+  if (token === 'no-fact') return true;
+  if (token) {
+    const f = baseFact(token.kind, ctx, line, time, 'token');
+    f.detail = token.detail;
+    f.software = token.software;
+    if (token.stage) f.stage = token.stage;
+    if (token.errno) f.errno = token.errno;
+    if (token.status !== undefined) f.status = token.status;
     ctx.emit(f);
     return true;
   }

@@ -7,7 +7,7 @@ import { parseIsoTime } from './time.js';
 export interface Unwrapped {
   line: string;
   /** Which envelope was removed (for detection and reports). */
-  wrapper: 'journald' | 'syslog' | 'docker' | 'cri' | 'kubectl' | 'json' | null;
+  wrapper: 'journald' | 'syslog' | 'docker' | 'cri' | 'kubectl' | 'compose' | 'stern' | 'quote' | 'json' | null;
   /** Time of the envelope, epoch ms, when it carried one with a zone. */
   time?: number;
   /** Program name from a syslog/journald prefix (nginx, php-fpm8.2, kernel...). */
@@ -24,6 +24,15 @@ const CRI = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}
 const DOCKER_T = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z) (.*)$/;
 // `kubectl logs --prefix`: "[pod/name/container] <line>".
 const KUBECTL = /^\[pod\/[^/\]]+\/[^\]]+\] (.*)$/;
+
+// `docker compose logs`: "web_1       | <line>" / "app-1  | <line>".
+const COMPOSE = /^([A-Za-z0-9][\w.-]*)\s+\|\s?(.*)$/;
+// Container UIs that print "<date> <time> | stdout | <line>".
+const UI_TABLE = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) \| (?:stdout|stderr) \| (.*)$/;
+// stern / kubetail: "<pod> <container> <RFC3339> <line>".
+const STERN = /^([a-z0-9][\w.-]*) ([a-z0-9][\w.-]*) (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) (.*)$/;
+// Quoting as pasted: Markdown "> ", k9s "│ ".
+const QUOTE = /^(?:>|│)\s?(.*)$/;
 
 const JSON_MESSAGE_KEYS = ['log', 'message', 'msg', 'MESSAGE'];
 
@@ -54,7 +63,17 @@ export function unwrapLine(raw: string): Unwrapped {
       }
       break;
     }
+    if ((c === 62 || c === 0x2502) && (m = QUOTE.exec(line))) {
+      line = m[1] ?? '';
+      wrapper ??= 'quote';
+      continue;
+    }
     if (c >= 48 && c <= 57) {
+      if ((m = UI_TABLE.exec(line))) {
+        line = m[2] ?? '';
+        wrapper ??= 'docker';
+        continue;
+      }
       if ((m = CRI.exec(line))) {
         time ??= parseIsoTime(m[1] ?? '');
         line = m[2] ?? '';
@@ -80,6 +99,18 @@ export function unwrapLine(raw: string): Unwrapped {
       program ??= m[3];
       line = m[5] ?? '';
       wrapper ??= 'journald';
+      continue;
+    }
+    if ((m = STERN.exec(line))) {
+      time ??= parseIsoTime(m[3] ?? '');
+      line = m[4] ?? '';
+      wrapper ??= 'stern';
+      continue;
+    }
+    if ((m = COMPOSE.exec(line))) {
+      program ??= m[1];
+      line = m[2] ?? '';
+      wrapper ??= 'compose';
       continue;
     }
     break;

@@ -24,6 +24,8 @@ export interface ReportCause {
   fixes: { owner: string[]; visitor: string[] };
   /** One sentence on what the evidence shows, filled from the cause's message templates. */
   message?: string;
+  /** The key of that message in the cause's metadata (stable, for tools and tests). */
+  messageId?: string;
 }
 
 export type HopRole = 'client-proxy' | 'cdn' | 'load-balancer' | 'proxy' | 'app';

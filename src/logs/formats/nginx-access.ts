@@ -42,6 +42,7 @@ export function accessLogFor(compiled: CompiledLogFormat, id = 'nginx-access'): 
   const iUpResponse = fieldIndex(compiled, 'upstream_response_time');
   const iReqId = Math.max(fieldIndex(compiled, 'request_id'), fieldIndex(compiled, 'req_id'));
   const iUpName = fieldIndex(compiled, 'proxy_upstream_name');
+  const iBytes = fieldIndex(compiled, 'body_bytes_sent');
 
   const timeFromGroups = (g: RegExpExecArray): number => {
     if (iTimeLocal >= 0) return parseClfTime(g[iTimeLocal + 1] ?? '');
@@ -91,6 +92,27 @@ export function accessLogFor(compiled: CompiledLogFormat, id = 'nginx-access'): 
         if (upstream) rec.upstream = upstream;
         ctx.request(rec);
       }
+      if (status === 9) {
+        // nginx logs status 009 when it passed an answer through as HTTP/0.9 ("upstream sent no valid HTTP/1.0 header").
+        const bytes = iBytes >= 0 ? Number(g[iBytes + 1]) : NaN;
+        const fact: Fact = {
+          kind: 'invalid-response',
+          producer: id,
+          software: 'nginx',
+          ref: { source: 'log', file: ctx.file, line: ctx.lineNo, text: line },
+          time,
+          stage: 'header',
+          detail: Number.isNaN(bytes) ? 'http09' : `http09:${bytes}`,
+        };
+        const request: NonNullable<Fact['request']> = {};
+        if (iClient >= 0 && g[iClient + 1]) request.client = g[iClient + 1] ?? '';
+        if (method) request.method = method;
+        if (uri) request.uri = uri;
+        fact.request = request;
+        if (upstream) fact.upstream = upstream;
+        ctx.emit(fact);
+        return true;
+      }
       if (!(status >= 500 && status <= 599)) return true;
       const timing = {
         connect: parseTimes(iUpConnect >= 0 ? g[iUpConnect + 1] : undefined),
@@ -102,7 +124,9 @@ export function accessLogFor(compiled: CompiledLogFormat, id = 'nginx-access'): 
       // with a header time and the same $upstream_status was passed through from the upstream.
       const lastHeader = timing.header?.[timing.header.length - 1];
       const lastUpStatus = timing.statuses?.[timing.statuses.length - 1];
-      const passedThrough = lastHeader !== undefined && lastHeader !== null && lastUpStatus === status;
+      // Without $upstream_status in the format, a header time alone says the upstream answered (nginx only
+      // replaces the status with proxy_intercept_errors, which then logs the error_page's status).
+      const passedThrough = lastHeader !== undefined && lastHeader !== null && (timing.statuses === undefined || lastUpStatus === status);
       const fact: Fact = {
         kind: passedThrough ? 'app-status' : 'gateway-status',
         producer: id,

@@ -7,6 +7,8 @@ import type { LogFormat, ParseContext } from './types.js';
 
 const LINE = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) \[(debug|info|notice|warn|error|crit|alert|emerg)\] (\d+)#(\d+): (?:\*(\d+) )?(.*)$/;
 
+const RECORD_END = /" while [a-z ]+(?:, client: |$)|", client: /;
+
 // Levels below [warn] never carry 502 evidence; [warn] only for the peer-disabled notice.
 const WARN_KINDS = new Set(['upstream-disabled', 'proxy-resource']);
 
@@ -92,6 +94,14 @@ export const nginxErrorLog: LogFormat = {
       ctx.emit(fact);
     }
     return true;
+  },
+  opensRecord(line) {
+    // "FastCGI sent in stderr: "..." keeps the program's newlines; the record ends with `" while ...` or `", client: ...`.
+    const i = line.indexOf('FastCGI sent in stderr: "');
+    return i !== -1 && !RECORD_END.test(line.slice(i + 25)) && LINE.test(line);
+  },
+  endsRecord(line) {
+    return RECORD_END.test(line);
   },
   samples: [
     {

@@ -55,4 +55,10 @@ export interface LogFormat {
   /** Parse a line: false when the line is not of this format. Facts go to ctx.emit. */
   parse(line: string, ctx: ParseContext): boolean;
   samples: FormatSample[];
+  /**
+   * Multi-line records: true when this line opens a record that goes on over the next lines (nginx logs
+   * FastCGI stderr with its newlines). The reader then joins following lines until `endsRecord` says so.
+   */
+  opensRecord?(line: string): boolean;
+  endsRecord?(line: string): boolean;
 }

@@ -22,7 +22,7 @@ const CURL: [RegExp, ClientMessage][] = [
   [/^curl: \(28\) Operation timed out/, { kind: 'timeout', stage: 'header', errno: 'ETIMEDOUT', detail: 'curl-28' }],
   [/^curl: \(52\) Empty reply from server/, { kind: 'upstream-closed', stage: 'header', detail: 'curl-52' }],
   [/^curl: \(56\) .*Connection reset by peer/, { kind: 'upstream-reset', stage: 'header', errno: 'ECONNRESET', detail: 'curl-56' }],
-  [/^curl: \(56\) .*Received HTTP code (\d+) from proxy after CONNECT/, { kind: 'client-proxy-error', detail: 'curl-56-proxy' }],
+  [/^curl: \(56\) .*Received HTTP code (\d+) from proxy after CONNECT|^curl: \(56\) CONNECT tunnel failed, response \d+/, { kind: 'client-proxy-error', detail: 'curl-56-proxy' }],
   [/^curl: \(18\) transfer closed with/, { kind: 'upstream-closed', stage: 'body', detail: 'curl-18' }],
   [/^curl: \(8\) (?:Weird server reply|Invalid status line|Header without colon)/, { kind: 'invalid-response', stage: 'header', detail: 'curl-8' }],
   [/^curl: \(1\) Received HTTP\/0\.9 when not allowed/, { kind: 'invalid-response', stage: 'header', detail: 'http09' }],

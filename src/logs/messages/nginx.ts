@@ -302,6 +302,14 @@ const RULES: Rule[] = [
   },
   { re: /^(?:limiting requests|limiting connections)/, map: () => ({ kind: 'proxy-resource', detail: 'rate-limit' }) },
   {
+    // ModSecurity-nginx connector (writes through ngx_log_error): "[client 1.2.3.4] ModSecurity: Access denied with code 403 (phase 2). ... [id "942100"]".
+    re: /^(?:\[client [^\]]+\] )?ModSecurity: Access denied with code (\d+)(?: \(phase (\d)\))?/,
+    map: (m, p) => {
+      const id = /\[id "(\d+)"\]/.exec(p.text);
+      return { kind: 'waf-block', detail: `ModSecurity ${m[1]}${id ? ` rule ${id[1]}` : ''}` };
+    },
+  },
+  {
     re: /^(?:unknown directive|invalid number of arguments|unexpected "[^"]*"|unknown "[^"]*" variable|"[^"]+" directive is not allowed here)/,
     map: () => ({ kind: 'proxy-crash', detail: 'config-error' }),
   },

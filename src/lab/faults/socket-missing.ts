@@ -1,0 +1,13 @@
+/** socket-missing: the proxy points at a unix socket file that does not exist (PHP-FPM stopped). */
+import { join } from 'node:path';
+import type { Fault } from './types.js';
+
+export const socketMissing: Fault = {
+  name: 'socket-missing',
+  title: 'the unix socket the proxy points at does not exist (the application is stopped)',
+  cause: 'upstream-refused',
+  async start(env) {
+    return { address: `unix:${join(env.dir, 'php-fpm.sock')}`, speaks: 'none', stop: async () => undefined };
+  },
+  nginx: (u) => ({ location: `proxy_pass http://${u.address}:;` }),
+};

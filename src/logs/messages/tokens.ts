@@ -1,0 +1,166 @@
+/**
+ * Recognises bare values people paste on their own: HAProxy termination states, Envoy response flags and
+ * response-code details, Apache AH error tags, AWS ALB error_reason values, GCP statusDetails, a bare status.
+ * Sources: HAProxy doc/configuration.txt §8.5; Envoy docs access_log/usage.rst and router.cc; Apache
+ * modules/proxy/*.c; AWS ALB access-log docs; Google Cloud "HTTP(S) load balancing logging" statusDetails.
+ */
+import type { ErrnoCode, FactKind, Stage } from '../../evidence/facts.js';
+
+export interface TokenMeaning {
+  kind: FactKind;
+  stage?: Stage;
+  errno?: ErrnoCode;
+  detail: string;
+  status?: number;
+  software: string;
+}
+
+// HAProxy: first char = who ended the session, second = in which state (doc/configuration.txt §8.5).
+const HAPROXY_STATES: Record<string, Omit<TokenMeaning, 'detail' | 'software'> | null> = {
+  SC: { kind: 'connect-failed', stage: 'connect', status: 503 },
+  sC: { kind: 'timeout', stage: 'connect', status: 503 },
+  SH: { kind: 'upstream-closed', stage: 'header', status: 502 },
+  sH: { kind: 'timeout', stage: 'header', status: 504 },
+  PH: { kind: 'invalid-response', stage: 'header', status: 502 },
+  SD: { kind: 'upstream-reset', stage: 'body' },
+  sD: { kind: 'timeout', stage: 'body' },
+  PD: { kind: 'invalid-response', stage: 'body' },
+  sQ: { kind: 'upstream-capacity', status: 503 },
+  PC: { kind: 'proxy-resource', status: 503 },
+  RC: { kind: 'proxy-resource', status: 503 },
+  CC: null,
+  CH: null,
+  CQ: null,
+  CD: null,
+  CR: null,
+  cD: null,
+  cR: null,
+};
+
+// Envoy %RESPONSE_FLAGS% (usage.rst).
+const ENVOY_FLAGS: Record<string, Omit<TokenMeaning, 'detail' | 'software'> | null> = {
+  UF: { kind: 'connect-failed', stage: 'connect', status: 503 },
+  UH: { kind: 'no-live-upstreams', status: 503 },
+  UO: { kind: 'proxy-resource', status: 503 },
+  UT: { kind: 'timeout', stage: 'header', status: 504 },
+  UC: { kind: 'reused-connection-failed', status: 503 },
+  UR: { kind: 'upstream-reset', stage: 'header', status: 503 },
+  UPE: { kind: 'invalid-response', stage: 'header', status: 502 },
+  DF: { kind: 'resolve-failed', stage: 'resolve', status: 503 },
+  UMSDR: { kind: 'timeout', stage: 'body', status: 504 },
+  OM: { kind: 'proxy-resource', status: 503 },
+  URX: null,
+  NR: null,
+  DC: null,
+  LR: null,
+  NC: null,
+  DT: null,
+  LH: null,
+  DI: null,
+  FI: null,
+  RL: null,
+  UAEX: null,
+  RLSE: null,
+  IH: null,
+  SI: null,
+  DPE: null,
+};
+
+// Envoy %RESPONSE_CODE_DETAILS% reset reasons.
+const ENVOY_RESET: Record<string, Omit<TokenMeaning, 'detail' | 'software'>> = {
+  connection_termination: { kind: 'reused-connection-failed', status: 503 },
+  connection_failure: { kind: 'connect-failed', stage: 'connect', status: 503 },
+  connection_timeout: { kind: 'timeout', stage: 'connect', status: 503 },
+  remote_reset: { kind: 'upstream-reset', stage: 'header', status: 503 },
+  local_reset: { kind: 'upstream-reset', stage: 'header', status: 503 },
+  protocol_error: { kind: 'invalid-response', stage: 'header', status: 502 },
+  overflow: { kind: 'proxy-resource', status: 503 },
+  remote_connection_failure: { kind: 'connect-failed', stage: 'connect', status: 503 },
+};
+
+// Apache error tags (modules/proxy/mod_proxy*.c, proxy_util.c).
+const APACHE_TAGS: Record<string, Omit<TokenMeaning, 'software'>> = {
+  AH01102: { kind: 'upstream-closed', stage: 'header', status: 502, detail: 'AH01102 error reading status line' },
+  AH00898: { kind: 'gateway-status', status: 502, detail: 'AH00898 proxy error' },
+  AH01114: { kind: 'connect-failed', stage: 'connect', status: 503, detail: 'AH01114 failed to make connection to backend' },
+  AH00957: { kind: 'connect-failed', stage: 'connect', status: 503, detail: 'AH00957 attempt to connect failed' },
+  AH00959: { kind: 'upstream-disabled', detail: 'AH00959 disabling worker' },
+  AH01097: { kind: 'upstream-reset', stage: 'send', status: 502, detail: 'AH01097 pass request body failed' },
+  AH01084: { kind: 'upstream-reset', stage: 'send', status: 502, detail: 'AH01084 pass request body failed' },
+  AH01071: { kind: 'app-error', detail: 'AH01071 FastCGI: Got error' },
+};
+
+// AWS ALB error_reason values (ALB access-log docs).
+const ALB_REASONS: Record<string, Omit<TokenMeaning, 'detail' | 'software'>> = {
+  LambdaResponseTooLarge: { kind: 'response-too-large', status: 502 },
+  LambdaRequestTooLarge: { kind: 'request-too-big', status: 413 },
+  LambdaConnectionTimeout: { kind: 'timeout', stage: 'connect', status: 504 },
+  LambdaInvalidResponse: { kind: 'invalid-response', stage: 'header', status: 502 },
+  LambdaUnhandled: { kind: 'app-error', status: 502 },
+  LambdaThrottling: { kind: 'upstream-capacity', status: 503 },
+  LambdaServiceException: { kind: 'app-error', status: 503 },
+};
+
+// GCP external HTTP(S) load balancer statusDetails.
+const GCP_DETAILS: Record<string, Omit<TokenMeaning, 'detail' | 'software'>> = {
+  backend_connection_closed_before_data_sent_to_client: { kind: 'reused-connection-failed', status: 502 },
+  failed_to_connect_to_backend: { kind: 'connect-failed', stage: 'connect', status: 502 },
+  backend_timeout: { kind: 'timeout', stage: 'header', status: 502 },
+  failed_to_pick_backend: { kind: 'no-live-upstreams', status: 502 },
+  response_sent_by_backend: { kind: 'app-status' },
+  backend_early_response_with_non_error_status: { kind: 'invalid-response', stage: 'header', status: 502 },
+  invalid_http_response_from_backend: { kind: 'invalid-response', stage: 'header', status: 502 },
+  backend_response_corrupted: { kind: 'invalid-response', stage: 'body', status: 502 },
+};
+
+/**
+ * Recognise a bare token line; null when the line is not one.
+ * @example recogniseToken('SH--') // { kind: 'upstream-closed', software: 'haproxy', ... }
+ */
+export function recogniseToken(line: string): TokenMeaning | 'no-fact' | null {
+  const t = line.trim();
+  if (t.length === 0 || t.length > 200) return null;
+  const hs = /^([-CSPLRIDUKcs])([-RQCHDLT])[-NIDVEOC]?[-NIDVEOC]?$/.exec(t);
+  if (hs) {
+    const m = HAPROXY_STATES[`${hs[1]}${hs[2]}`];
+    if (m === undefined) return null;
+    // Client-side terminations (CD, CH...) are recognised but say nothing about the upstream.
+    return m ? { ...m, detail: `haproxy ${t}`, software: 'haproxy' } : 'no-fact';
+  }
+  if (/^[A-Z]{2,5}(?:,[A-Z]{2,5})*$/.test(t) && !t.startsWith('AH')) {
+    const flags = t.split(',');
+    if (!flags.every((f) => f in ENVOY_FLAGS)) return null;
+    for (const f of flags) {
+      const m = ENVOY_FLAGS[f];
+      if (m) return { ...m, detail: `envoy ${t}`, software: 'envoy' };
+    }
+    return 'no-fact';
+  }
+  const rd = /^upstream_reset_(?:before_response_started|after_response_started)\{([^}]*)\}$/.exec(t);
+  if (rd) {
+    const reasons = (rd[1] ?? '').split(/[,|]/);
+    const first = reasons[0] ?? '';
+    if (/CERTIFICATE_VERIFY_FAILED/i.test(rd[1] ?? '')) return { kind: 'tls-cert-untrusted', stage: 'tls', detail: t, software: 'envoy', status: 503 };
+    if (/TLS_error|WRONG_VERSION_NUMBER/i.test(rd[1] ?? '')) return { kind: 'tls-handshake-failed', stage: 'tls', detail: t, software: 'envoy', status: 503 };
+    const m = ENVOY_RESET[first];
+    if (!m) return null;
+    const out: TokenMeaning = { ...m, detail: t, software: 'envoy' };
+    const errno = /delayed_connect_error:_?(\d+)/.exec(rd[1] ?? '');
+    if (errno?.[1] === '111') out.errno = 'ECONNREFUSED';
+    return out;
+  }
+  if (t === 'upstream_response_timeout') return { kind: 'timeout', stage: 'header', detail: t, software: 'envoy', status: 504 };
+  if (t === 'no_healthy_upstream') return { kind: 'no-live-upstreams', detail: t, software: 'envoy', status: 503 };
+  const ah = /^(AH\d{5})\b/.exec(t);
+  if (ah) {
+    const m = APACHE_TAGS[ah[1] ?? ''];
+    return m ? { ...m, software: 'apache' } : null;
+  }
+  const alb = ALB_REASONS[t];
+  if (alb) return { ...alb, detail: t, software: 'aws-alb' };
+  const gcp = GCP_DETAILS[t];
+  if (gcp) return { ...gcp, detail: t, software: 'gcp-lb' };
+  const status = /^(50[234]|52[0-7]|530)(?: [A-Za-z -]+)?$/.exec(t);
+  if (status) return { kind: 'gateway-status', status: Number(status[1]), detail: t, software: 'unknown' };
+  return null;
+}
