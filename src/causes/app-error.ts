@@ -29,7 +29,7 @@ export default defineCause({
       visitor: ['The site\'s application has a bug on this page. Retrying rarely helps; report the URL and time to the site owner.'],
     },
     related: ['upstream-closed-early', 'database-unavailable', 'third-party-failure'],
-    lab: { faults: ['php-fatal'] },
+    lab: { none: 'not reproduced yet: a PHP fatal needs the lab\'s PHP-FPM launcher (issue #3); covered by a fixture recorded from nginx + php-fpm 8.2' },
     messages: {
       fatal: '{count} request(s) failed with an application error ({detail}).',
       passedThrough: '{count} request(s): the application at {upstream} answered 5xx itself; the proxy passed it on.',

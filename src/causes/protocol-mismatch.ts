@@ -2,6 +2,9 @@
 import { defineCause } from './types.js';
 import { claim, own } from './util.js';
 
+// Ports people run TLS on; plain HTTP sent to them is a classic mismatch (proxy_pass http://app:8443).
+const TLS_PORT = /:(?:\d*443|636|993|995|2083|2087|2096|5986|6443)$/;
+
 const WRONG_VERSION = /wrong version number|unknown protocol|packet length too long|http request|record layer failure|record_layer_failure|WRONG_VERSION_NUMBER/i;
 
 export default defineCause({
@@ -20,7 +23,8 @@ export default defineCause({
       'nginx: upstream prematurely sent response (plain data before TLS)',
       'probe: HTTP answer on a TLS port, or TLS alert bytes on a plain port',
     ],
-    facts: ['protocol-mismatch', 'tls-handshake-failed', 'invalid-response'],
+    facts: ['protocol-mismatch', 'tls-handshake-failed', 'invalid-response', 'upstream-closed', 'upstream-reset'],
+    explains: ['upstream-closed-early'],
     fixes: {
       owner: [
         'Make the scheme match the upstream port: `proxy_pass http://127.0.0.1:8080;` for a plain-HTTP app, `proxy_pass https://…:443;` only when the upstream speaks TLS (then also `proxy_ssl_server_name on;`).',
@@ -34,7 +38,8 @@ export default defineCause({
     lab: { faults: ['tls-to-plain', 'plain-to-tls', 'http-to-fastcgi'] },
     messages: {
       tlsToPlain: '{count} request(s) failed: the proxy speaks TLS to {upstream}, which speaks plain HTTP ({detail}).',
-      plainToTls: '{count} request(s) failed: the proxy sent plain HTTP to {upstream}, which speaks TLS.',
+      plainToTls: '{count} request(s) failed: {upstream} did not answer HTTP; plain HTTP sent to a TLS port looks like this.',
+      plainToTlsPort: '{count} request(s) failed: the proxy speaks plain HTTP (http://) to {upstream}, a TLS port, which drops the connection.',
       httpToFastcgi: '{count} request(s) failed: fastcgi_pass points at {upstream}, which answers HTTP, not FastCGI.',
       other: '{count} request(s) failed: the proxy and {upstream} speak different protocols ({detail}).',
     },
@@ -48,9 +53,12 @@ export default defineCause({
     }
     const hs = own(i, 'tls-handshake-failed').find((f) => f.detail !== undefined && WRONG_VERSION.test(f.detail));
     if (hs) return claim(0.88, 'tlsToPlain', [hs], hs.detail);
-    const inv = own(i, 'invalid-response').find((f) => f.detail === 'fastcgi-got-http' || f.detail === 'http09');
+    const inv = own(i, 'invalid-response').find((f) => f.detail === 'fastcgi-got-http' || f.detail?.startsWith('http09'));
     if (inv?.detail === 'fastcgi-got-http') return claim(0.9, 'httpToFastcgi', [inv]);
-    if (inv) return claim(0.7, 'plainToTls', [inv]);
+    // Plain HTTP to a TLS port: OpenSSL-based servers close or reset at once; some answer bytes nginx reads as HTTP/0.9.
+    const early = i.facts.find((f) => (f.kind === 'upstream-closed' || f.kind === 'upstream-reset' || f === inv) && f.stage !== 'body');
+    if (early && early.scheme === 'http' && early.upstream && TLS_PORT.test(early.upstream)) return claim(0.85, 'plainToTlsPort', [early]);
+    if (inv) return claim(0.5, 'plainToTls', [inv]);
     return null;
   },
 });

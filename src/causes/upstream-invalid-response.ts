@@ -2,7 +2,7 @@
 import { defineCause } from './types.js';
 import { claim, own } from './util.js';
 
-const MISMATCH_DETAILS = new Set(['fastcgi-got-http', 'http09']);
+const MISMATCH_DETAILS = new Set(['fastcgi-got-http']);
 
 export default defineCause({
   meta: {
@@ -42,7 +42,7 @@ export default defineCause({
     const f = own(i, 'invalid-response')[0];
     if (!f) return null;
     // Protocol mismatches show as invalid responses; protocol-mismatch claims those more strongly.
-    const conf = f.detail && MISMATCH_DETAILS.has(f.detail) ? 0.5 : 0.88;
+    const conf = f.detail && MISMATCH_DETAILS.has(f.detail) ? 0.5 : f.detail?.startsWith('http09') ? 0.75 : 0.88;
     return claim(conf, 'invalid', [f], f.detail ?? 'invalid');
   },
 });

@@ -1,12 +1,14 @@
 /** Asks the causes about one incident and picks the one that explains it; a throwing detector is isolated. */
 import type { Cause, CauseId, Claim, Incident } from '../causes/types.js';
-import type { FactKind } from '../evidence/facts.js';
+import type { Fact, FactKind } from '../evidence/facts.js';
 
 export interface Attribution {
   cause: Cause;
   claim: Claim;
   /** Other causes that claimed the incident too (the symptoms a deeper cause explains). */
   alsoClaimed: { cause: Cause; claim: Claim }[];
+  /** The incident's shape (see Attributor), when memoised: incidents of one shape show the same evidence. */
+  shape?: string;
 }
 
 /** Detector failures, reported once per cause in the report's errors. */
@@ -67,4 +69,55 @@ export function attribute(incident: Incident, index: Map<FactKind, Cause[]>, err
   }
   const winner = best;
   return { cause: winner.cause, claim: winner.claim, alsoClaimed: claims.filter((c) => c !== winner) };
+}
+
+/**
+ * Attribution with a memo: detectors are pure functions of the facts' fields, so incidents whose facts agree on
+ * every field a detector reads get the same answer. Busy logs repeat a handful of shapes thousands of times.
+ */
+export class Attributor {
+  private memo = new Map<string, { cause: Cause; confidence: number; messageId: string; detail?: string; factIdx: number[]; also: { cause: Cause; claim: Omit<Claim, 'facts'>; factIdx: number[] }[] } | null>();
+
+  constructor(
+    private readonly index: Map<FactKind, Cause[]>,
+    private readonly errors: DetectorErrors,
+  ) {}
+
+  attribute(incident: Incident): Attribution | null {
+    if (incident.context.length > 0 || incident.facts.length > 4) return attribute(incident, this.index, this.errors);
+    const key = incident.facts.map(shapeOf).join('\n');
+    let m = this.memo.get(key);
+    if (m === undefined) {
+      const a = attribute(incident, this.index, this.errors);
+      const idx = (c: Claim): number[] => c.facts.map((f) => incident.facts.indexOf(f));
+      m = a
+        ? {
+            cause: a.cause,
+            confidence: a.claim.confidence,
+            messageId: a.claim.messageId,
+            ...(a.claim.detail !== undefined ? { detail: a.claim.detail } : {}),
+            factIdx: idx(a.claim),
+            also: a.alsoClaimed.map((x) => ({ cause: x.cause, claim: { confidence: x.claim.confidence, messageId: x.claim.messageId, ...(x.claim.detail !== undefined ? { detail: x.claim.detail } : {}) }, factIdx: idx(x.claim) })),
+          }
+        : null;
+      // A claim citing a fact outside the incident cannot be replayed: do not memoise it.
+      if (!m || (m.factIdx.every((i) => i >= 0) && m.also.every((x) => x.factIdx.every((i) => i >= 0)))) {
+        if (this.memo.size < 10_000) this.memo.set(key, m);
+      }
+      if (a) a.shape = key;
+      return a;
+    }
+    if (m === null) return null;
+    const pick = (ix: number[]): Fact[] => ix.map((i) => incident.facts[i]).filter((f): f is Fact => f !== undefined);
+    const claim: Claim = { confidence: m.confidence, messageId: m.messageId, facts: pick(m.factIdx) };
+    if (m.detail !== undefined) claim.detail = m.detail;
+    return { cause: m.cause, claim, alsoClaimed: m.also.length === 0 ? [] : m.also.map((x) => ({ cause: x.cause, claim: { ...x.claim, facts: pick(x.factIdx) } })), shape: key };
+  }
+}
+
+/** Every field of a fact that a detector may read (see src/causes/*.ts). */
+function shapeOf(f: Fact): string {
+  const t = f.timing;
+  const last = (l: (number | null)[] | undefined): string => (l === undefined ? 'u' : l[l.length - 1] === null ? 'n' : 'v');
+  return `${f.kind}|${f.errno ?? ''}|${f.stage ?? ''}|${f.detail ?? ''}|${f.status ?? ''}|${f.upstream ?? ''}|${f.scheme ?? ''}|${f.time === null ? 'T' : ''}|${t ? `${last(t.connect)}${last(t.header)}${last(t.statuses)}` : ''}|${f.request?.method ?? ''}`;
 }

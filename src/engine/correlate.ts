@@ -38,6 +38,8 @@ export interface CorrelatorOptions {
   onIncident(i: FinishedIncident): readonly Fact[];
   /** Is an access log covering time t being read (so an error without a 5xx line means the request recovered)? */
   accessCovers(t: number): boolean;
+  /** Join access-log lines with error-log lines of the same request (both kinds of log are read). */
+  joinRequests: boolean;
 }
 
 const isAccessFact = (f: Fact): boolean => f.producer.endsWith('-access') || f.kind === 'gateway-status' || f.kind === 'app-status';
@@ -68,17 +70,19 @@ function reqKey(f: Fact): string | null {
   return `r|${r.client ?? ''}|${r.method ?? ''} ${r.uri ?? ''}`;
 }
 
-function sig(f: Fact): string {
-  return `${f.kind}|${f.upstream ?? ''}|${f.errno ?? ''}|${f.stage ?? ''}`;
-}
 
 export class Correlator {
-  private open = new Map<string, OpenIncident[]>();
-  private queue: OpenIncident[] = [];
+  /** The latest open incident per connection key (nginx *N and request). */
+  private byConn = new Map<string, OpenIncident>();
+  /** Open incidents per request key, for joining access lines with error lines. */
+  private byReq = new Map<string, OpenIncident[]>();
+  /** Open incidents in creation order; `head` marks the first not yet finished. */
+  private queue: (OpenIncident | null)[] = [];
+  private head = 0;
   private context: Fact[] = [];
   private frontier = -Infinity;
-  /** Context facts of the last finished incident, inherited by the next one of the same burst. */
-  private burst: { last: number; context: Fact[] } | null = null;
+  /** Context facts that explained the last finished incident, inherited by the next one of the same burst. */
+  private burst: { last: number; context: readonly Fact[] } = { last: -Infinity, context: [] };
   private timeless: Fact[] = [];
   /** Context facts that explained an incident: they are not reported again on their own. */
   private consumed = new WeakSet<Fact>();
@@ -103,12 +107,6 @@ export class Correlator {
     this.expire(this.frontier - JOIN_WINDOW_MS);
   }
 
-  /** Tell the correlator that no fact older than `t` will come any more (a slow source's progress). */
-  advance(t: number): void {
-    if (t > this.frontier) this.frontier = t;
-    this.expire(this.frontier - JOIN_WINDOW_MS);
-  }
-
   /** Flush everything (end of input). */
   end(): void {
     this.expire(Infinity);
@@ -117,84 +115,95 @@ export class Correlator {
   }
 
   private place(f: Fact, t: number): void {
-    const ck = connKey(f);
-    const rk = reqKey(f);
     const access = isAccessFact(f);
+    const ck = access ? null : connKey(f);
+    const rk = this.opts.joinRequests ? reqKey(f) : null;
     let inc: OpenIncident | undefined;
-    if (ck && !access) {
-      const cand = this.last(ck);
-      const gap = cand ? t - cand.last : Infinity;
-      const lateRetry = f.kind === 'timeout' && gap <= RETRY_WINDOW_MS;
-      // A repeated (kind, upstream) pair on the same connection is a new request, not a retry.
-      if (cand && (gap <= JOIN_WINDOW_MS || lateRetry) && !cand.facts.some((x) => sig(x) === sig(f))) inc = cand;
+    if (ck) {
+      const cand = this.byConn.get(ck);
+      if (cand) {
+        const gap = t - cand.last;
+        const lateRetry = f.kind === 'timeout' && gap <= RETRY_WINDOW_MS;
+        // A repeated (kind, upstream) pair on the same connection is a new request, not a retry.
+        if ((gap <= JOIN_WINDOW_MS || lateRetry) && !cand.facts.some((x) => sameSig(x, f))) inc = cand;
+      }
     }
     if (!inc && rk) {
       // An access line joins the oldest open error incident of the same request that has no access line yet;
       // an error line joins an access-only incident (its access line was read first).
-      inc = this.open.get(rk)?.find((c) => Math.abs(t - c.last) <= JOIN_WINDOW_MS && (access ? c.hasError && !c.hasAccess : c.hasAccess && !c.hasError));
+      inc = this.byReq.get(rk)?.find((c) => Math.abs(t - c.last) <= JOIN_WINDOW_MS && (access ? c.hasError && !c.hasAccess : c.hasAccess && !c.hasError));
     }
     if (!inc) {
       inc = { facts: [], context: [], first: t, last: t, hasAccess: false, hasError: false, keys: [] };
       this.queue.push(inc);
-      if (this.queue.length > MAX_OPEN) this.finishOldest(this.queue.length - MAX_OPEN / 2);
+      if (this.queue.length - this.head > MAX_OPEN) this.finishUpTo(this.queue.length - MAX_OPEN / 2);
     }
     inc.facts.push(f);
     if (t > inc.last) inc.last = t;
     if (t < inc.first) inc.first = t;
     if (access) inc.hasAccess = true;
     else inc.hasError = true;
-    for (const k of [ck, rk]) {
-      if (k && !inc.keys.includes(k)) {
-        inc.keys.push(k);
-        let list = this.open.get(k);
-        if (!list) this.open.set(k, (list = []));
-        list.push(inc);
-      }
+    if (ck && this.byConn.get(ck) !== inc) {
+      this.byConn.set(ck, inc);
+      inc.keys.push(ck);
+    }
+    if (rk && !inc.keys.includes(rk)) {
+      const list = this.byReq.get(rk);
+      if (list) list.push(inc);
+      else this.byReq.set(rk, [inc]);
+      inc.keys.push(rk);
     }
   }
 
-  /** The most recent open incident under a key. */
-  private last(key: string): OpenIncident | undefined {
-    const list = this.open.get(key);
-    return list?.[list.length - 1];
-  }
-
   private expire(before: number): void {
-    let n = 0;
+    let n = this.head;
     while (n < this.queue.length && (this.queue[n]?.last ?? Infinity) < before) n++;
-    if (n > 0) this.finishOldest(n);
+    if (n > this.head) this.finishUpTo(n);
     this.expireContext(before - JOIN_WINDOW_MS, 0);
   }
 
-  private finishOldest(n: number): void {
-    const done = this.queue.splice(0, n);
-    for (const inc of done) this.finish(inc);
+  private finishUpTo(n: number): void {
+    for (let i = this.head; i < n; i++) {
+      const inc = this.queue[i];
+      this.queue[i] = null;
+      if (inc) this.finish(inc);
+    }
+    this.head = n;
+    // Drop the finished prefix now and then, not on every call.
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private finish(inc: OpenIncident): void {
     for (const k of inc.keys) {
-      const list = this.open.get(k);
-      if (!list) continue;
-      const rest = list.filter((x) => x !== inc);
-      if (rest.length === 0) this.open.delete(k);
-      else this.open.set(k, rest);
+      if (this.byConn.get(k) === inc) this.byConn.delete(k);
+      const list = this.byReq.get(k);
+      if (list) {
+        const i = list.indexOf(inc);
+        if (i !== -1) list.splice(i, 1);
+        if (list.length === 0) this.byReq.delete(k);
+      }
     }
-    const lo = inc.first - JOIN_WINDOW_MS;
-    const hi = inc.last + JOIN_WINDOW_MS;
-    const ctx: Fact[] = [];
-    for (const c of this.context) {
-      const t = c.time ?? 0;
-      if (t >= lo && t <= hi) ctx.push(c);
+    let ctx: Fact[] = NO_FACTS;
+    if (this.context.length > 0) {
+      const lo = inc.first - JOIN_WINDOW_MS;
+      const hi = inc.last + JOIN_WINDOW_MS;
+      for (const c of this.context) {
+        const t = c.time ?? 0;
+        if (t >= lo && t <= hi) (ctx === NO_FACTS ? (ctx = []) : ctx).push(c);
+      }
     }
     // A burst of failures keeps the context that explained its start (one capacity warning, many 502s).
-    if (this.burst && inc.first - this.burst.last <= JOIN_WINDOW_MS) {
-      for (const c of this.burst.context) if (!ctx.includes(c)) ctx.push(c);
+    if (this.burst.context.length > 0 && inc.first - this.burst.last <= JOIN_WINDOW_MS) {
+      for (const c of this.burst.context) if (!ctx.includes(c)) (ctx === NO_FACTS ? (ctx = []) : ctx).push(c);
     }
     inc.context = ctx;
     const recovered = inc.hasError && !inc.hasAccess && retryable(inc.facts) && this.opts.accessCovers(inc.last);
     const used = this.opts.onIncident({ facts: inc.facts, context: ctx, failed: !recovered, recovered });
     for (const c of used) this.consumed.add(c);
-    this.burst = { last: inc.last, context: used.slice(0, 20) };
+    this.burst = used.length > 0 ? { last: inc.last, context: used.slice(0, 20) } : { last: inc.last, context: this.burst.context.length > 0 && inc.first - this.burst.last <= JOIN_WINDOW_MS ? this.burst.context : NO_FACTS };
   }
 
   /** Context facts that nothing claimed become incidents of their own: a single line shows its mechanism. */
@@ -224,7 +233,7 @@ export class Correlator {
       }
       const k = connKey(f) ?? reqKey(f) ?? `a|${anon++}`;
       let g = groups.get(k);
-      if (g && g.some((x) => sig(x) === sig(f))) {
+      if (g && g.some((x) => sameSig(x, f))) {
         groups.set(`${k}|${anon++}`, g);
         g = undefined;
       }
@@ -241,3 +250,8 @@ export class Correlator {
   }
 }
 
+const NO_FACTS: Fact[] = [];
+
+function sameSig(a: Fact, b: Fact): boolean {
+  return a.kind === b.kind && a.upstream === b.upstream && a.errno === b.errno && a.stage === b.stage;
+}

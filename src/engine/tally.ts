@@ -80,7 +80,7 @@ export class Tally {
    * "also possible" (count 0), so ambiguous evidence shows its alternatives.
    */
   add(a: Attribution, facts: readonly Fact[], failed: boolean): void {
-    this.addTo(a.cause.meta.id, a.claim, facts, failed ? 'failed' : 'recovered');
+    this.addTo(a.cause.meta.id, a.claim, facts, failed ? 'failed' : 'recovered', a.shape);
     if (a.claim.confidence < ALTERNATIVE_BELOW) {
       for (const alt of a.alsoClaimed) {
         if (alt.claim.confidence >= a.claim.confidence - ALTERNATIVE_SPAN) this.addTo(alt.cause.meta.id, alt.claim, facts, 'alternative');
@@ -96,7 +96,7 @@ export class Tally {
     if (facts.some((f) => f.kind === 'reused-connection-failed')) us.reusedConnectionFailures++;
   }
 
-  private addTo(id: CauseId, claim: Claim, facts: readonly Fact[], role: 'failed' | 'recovered' | 'alternative'): void {
+  private addTo(id: CauseId, claim: Claim, facts: readonly Fact[], role: 'failed' | 'recovered' | 'alternative', shape?: string): void {
     const upstream = facts.find((f) => f.upstream)?.upstream ?? '';
     let perCause = this.buckets.get(id);
     if (!perCause) this.buckets.set(id, (perCause = new Map<string, Bucket>()));
@@ -109,8 +109,9 @@ export class Tally {
     if (role === 'failed') b.count++;
     else if (role === 'recovered') b.recovered++;
     b.confidence = Math.max(b.confidence, claim.confidence);
-    for (const f of [...facts, ...claim.facts]) {
-      if (f.time !== null) {
+    for (const list of [facts, claim.facts]) {
+      for (const f of list) {
+        if (f.time === null) continue;
         if (b.first === null || f.time < b.first) b.first = f.time;
         if (b.last === null || f.time > b.last) b.last = f.time;
       }
@@ -118,10 +119,15 @@ export class Tally {
     const m = b.messages.get(claim.messageId);
     if (m) m.n++;
     else b.messages.set(claim.messageId, claim.detail !== undefined ? { n: 1, detail: claim.detail } : { n: 1 });
-    this.sample(b, claim, facts);
+    // Incidents of a shape already sampled add no new kind of evidence line.
+    if (shape === undefined || !b.sampleSigs.has(shape)) {
+      this.sample(b, claim, facts);
+      if (shape !== undefined) b.sampleSigs.add(shape);
+    }
   }
 
   private sample(b: Bucket, claim: Claim, facts: readonly Fact[]): void {
+    if (b.samples.length >= MAX_SAMPLES) return;
     const ordered = [...claim.facts, ...facts.filter((f) => !claim.facts.includes(f))];
     // Prefer lines that show something not shown yet; the first of each kind is the most telling.
     for (const f of ordered) {

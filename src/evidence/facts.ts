@@ -118,6 +118,8 @@ export interface Fact {
   /** true when `time` was read without a zone and the zone was assumed. */
   timeAssumedZone?: boolean;
   upstream?: string;
+  /** The scheme the proxy used toward the upstream (http, https, fastcgi, uwsgi, grpc...), when the source says. */
+  scheme?: string;
   request?: RequestInfo;
   /** HTTP status the gateway answered, when the source says. */
   status?: number;

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { causes as catalogue } from '../causes/index.js';
 import type { Cause } from '../causes/types.js';
-import { attribute, DetectorErrors, indexCauses } from '../engine/attribute.js';
+import { Attributor, DetectorErrors, indexCauses } from '../engine/attribute.js';
 import { Correlator, JOIN_WINDOW_MS } from '../engine/correlate.js';
 import { Tally } from '../engine/tally.js';
 import type { Fact } from '../evidence/facts.js';
@@ -94,8 +94,8 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
 
   const stats = new AccessStats();
   const tally = new Tally(causes);
-  const index = indexCauses(causes);
   const detectorErrors = new DetectorErrors();
+  const attributor = new Attributor(indexCauses(causes), detectorErrors);
   let unexplained = 0;
   const unexplainedSamples: Fact[] = [];
   let failedRequests = 0;
@@ -119,6 +119,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
   if (accessSources.length > 0 && sources.some((s) => !s.isAccess)) tally.markAccessJoined();
 
   const correlator = new Correlator({
+    joinRequests: accessSources.length > 0 && sources.some((s) => !s.isAccess),
     accessCovers: (t) =>
       accessSources.length > 0 &&
       sources.some((s) => !s.isAccess) &&
@@ -127,15 +128,24 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
         (s) => s.result.firstTime !== null && s.result.firstTime <= t + JOIN_WINDOW_MS && (s.result.lastTime ?? -Infinity) >= t + (s.done ? -JOIN_WINDOW_MS : JOIN_WINDOW_MS),
       ),
     onIncident: (inc) => {
-      const access = inc.facts.find((f) => f.kind === 'gateway-status' || f.kind === 'app-status');
-      const a = attribute(inc, index, detectorErrors);
+      let access: Fact | undefined;
+      let time: number | null = null;
+      let path: string | undefined;
+      let up: string | undefined;
+      for (const f of inc.facts) {
+        if (!access && (f.kind === 'gateway-status' || f.kind === 'app-status')) access = f;
+        if (time === null) time = f.time;
+        path ??= f.request?.uri;
+        up ??= f.upstream;
+      }
+      const a = attributor.attribute(inc);
       if (inc.failed) {
         failedRequests++;
-        const t = inc.facts.find((f) => f.time !== null)?.time;
-        if (t !== undefined && t !== null && access) stats.timeline.addFailure(t);
-        const path = inc.facts.find((f) => f.request?.uri)?.request?.uri;
-        if (path) stats.failedByPath.add(path.split('?')[0] ?? path);
-        const up = inc.facts.find((f) => f.upstream)?.upstream;
+        if (time !== null && access) stats.timeline.addFailure(time);
+        if (path) {
+          const q = path.indexOf('?');
+          stats.failedByPath.add(q === -1 ? path : path.slice(0, q));
+        }
         if (up) stats.failedByUpstream.add(up);
       }
       if (!a) {

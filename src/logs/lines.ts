@@ -1,4 +1,5 @@
 /** Turns byte chunks into chunks of whole lines, cutting over-long lines so memory stays constant. */
+import { createByteCounter, type ByteCounter } from './wasm/byte-count.js';
 
 /** Lines longer than this are cut: the head is kept (recognisers only need the start), the rest skipped. */
 export const MAX_LINE_BYTES = 256 * 1024;
@@ -9,6 +10,10 @@ const NL = 10;
 export interface LineChunk {
   buf: Buffer;
   truncated?: { originalBytes: number };
+  /** Count newlines in buf[from, to) fast (set for file chunks that live in WebAssembly memory). */
+  countNewlines?: (from: number, to: number) => number;
+  /** The counter whose memory holds buf, for fast needle searches. */
+  counter?: ByteCounter;
 }
 
 /**
@@ -57,9 +62,19 @@ export async function* wholeLines(chunks: AsyncIterable<Buffer>, maxLine = MAX_L
   void skippedBytes;
 }
 
+/** True when some line of `buf` is longer than maxLine: jumps maxLine bytes at a time (memrchr), not line by line. */
+function hasLongLine(buf: Buffer, maxLine: number): boolean {
+  let p = 0;
+  while (buf.length - p > maxLine) {
+    const nl = buf.lastIndexOf(NL, p + maxLine);
+    if (nl < p) return true;
+    p = nl + 1;
+  }
+  return false;
+}
+
 function* splitLongLines(buf: Buffer, maxLine: number): Generator<LineChunk> {
-  // Fast exit: a chunk no longer than maxLine cannot hold an over-long line.
-  if (buf.length <= maxLine) {
+  if (!hasLongLine(buf, maxLine)) {
     yield { buf };
     return;
   }
@@ -94,4 +109,116 @@ export function splitLines(buf: Buffer): string[] {
     start = nl + 1;
   }
   return out;
+}
+
+/** A byte range of a file: its lines are those that start inside [start, end). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Whole-line chunks of a plain file (or of the lines starting in one byte range of it). Two buffers alternate:
+ * the next read runs while the current chunk is processed. A chunk is only valid until the next one is
+ * requested: consumers turn what they keep into strings first.
+ */
+export async function* fileWholeLines(path: string, range?: ByteRange, chunkSize = 1 << 21, maxLine = MAX_LINE_BYTES): AsyncGenerator<LineChunk> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, 'r');
+  const counter = createByteCounter();
+  const bufA = counter.alloc(chunkSize + maxLine + 2);
+  const bufB = counter.alloc(chunkSize + maxLine + 2);
+  const stopAt = range?.end ?? Infinity;
+  // A range that starts mid-file begins after the first newline at or after start - 1: the line that holds
+  // byte start - 1 belongs to the range before.
+  let filePos = range && range.start > 0 ? range.start - 1 : 0;
+  let skipping = range !== undefined && range.start > 0;
+  let cur = 0;
+  let carry = 0;
+  // File offset of buf[0] in the current buffer.
+  let bufPos = filePos;
+  let pending = fh.read(bufA, 0, chunkSize, filePos);
+  const wrap = (b: Buffer): LineChunk => ({ buf: b, countNewlines: (from, to) => counter.count(b, from, to), counter });
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      filePos += bytesRead;
+      const buf = cur === 0 ? bufA : bufB;
+      const next = cur === 0 ? bufB : bufA;
+      if (bytesRead === 0) {
+        if (carry > 0 && !skipping) yield carry > maxLine ? { buf: buf.subarray(0, maxLine), truncated: { originalBytes: carry } } : wrap(buf.subarray(0, carry));
+        return;
+      }
+      const end = carry + bytesRead;
+      let start = 0;
+      if (skipping) {
+        const nl = buf.indexOf(NL, 0);
+        if (nl === -1 || nl >= end) {
+          carry = 0;
+          bufPos = filePos;
+          pending = fh.read(next, 0, chunkSize, filePos);
+          cur = 1 - cur;
+          continue;
+        }
+        skipping = false;
+        start = nl + 1;
+      }
+      // The first line starting at or after stopAt ends this range.
+      let limit = end;
+      let done = false;
+      if (bufPos + start >= stopAt) return;
+      if (bufPos + end > stopAt) {
+        const r = stopAt - bufPos;
+        const cut = r <= start || buf[r - 1] === NL ? r : buf.indexOf(NL, r) + 1;
+        if (cut > 0 && cut <= end) {
+          limit = cut;
+          done = true;
+        }
+      }
+      const last = buf.lastIndexOf(NL, limit - 1);
+      if (last < start) {
+        if (limit - start > maxLine) {
+          // No newline within maxLine: keep the head of this over-long line, skip to its end.
+          const head = Buffer.concat([buf.subarray(start, start + maxLine), Buffer.from('\n')]);
+          skipping = true;
+          carry = 0;
+          bufPos = filePos;
+          pending = fh.read(next, 0, chunkSize, filePos);
+          cur = 1 - cur;
+          yield { buf: head, truncated: { originalBytes: limit - start } };
+        } else {
+          buf.copy(next, 0, start, end);
+          carry = end - start;
+          bufPos += start;
+          pending = fh.read(next, carry, chunkSize, filePos);
+          cur = 1 - cur;
+        }
+        continue;
+      }
+      if (done) {
+        for (const c of splitLongLines(buf.subarray(start, last + 1), maxLine)) yield c.truncated ? c : wrap(c.buf);
+        return;
+      }
+      // Start the next read (after this chunk's unfinished last line) before handing out this chunk.
+      carry = end - (last + 1);
+      let longHead: LineChunk | null = null;
+      if (carry > maxLine) {
+        // The unfinished line is already too long: keep its head, skip the rest of it.
+        longHead = { buf: Buffer.concat([buf.subarray(last + 1, last + 1 + maxLine), Buffer.from('\n')]), truncated: { originalBytes: carry } };
+        carry = 0;
+        skipping = true;
+        bufPos = filePos;
+      } else {
+        buf.copy(next, 0, last + 1, end);
+        bufPos += last + 1;
+      }
+      pending = fh.read(next, carry, chunkSize, filePos);
+      cur = 1 - cur;
+      for (const c of splitLongLines(buf.subarray(start, last + 1), maxLine)) yield c.truncated ? c : wrap(c.buf);
+      if (longHead) yield longHead;
+    }
+  } finally {
+    await pending.catch(() => undefined);
+    await fh.close();
+  }
 }

@@ -7,7 +7,9 @@ import { nginxAccessLog, pickAccessFormat, type AccessLogFormat } from './format
 import { nginxErrorLog } from './formats/nginx-error.js';
 import type { AccessRecord, LogFormat, ParseContext } from './formats/types.js';
 import { InputError, type OpenedInput } from './input.js';
-import { splitLines, wholeLines, type LineChunk } from './lines.js';
+import { fileWholeLines, splitLines, wholeLines, type LineChunk } from './lines.js';
+import { availableParallelism } from 'node:os';
+import { scanAndParse, weightOf, type ParsedChunk, type WorkerInput, type WorkerMessage } from './access-scan.js';
 import { recogniseAny, type PasteState } from './recognise.js';
 import type { AccessStats } from './stats.js';
 import type { ZoneRule } from './time.js';
@@ -21,6 +23,10 @@ const MAX_NOTED_LINES = 50;
 export interface ReadOptions {
   /** Force a format id for every file. */
   format?: string;
+  /** Plain access logs at least this big are scanned in worker threads (default 32 MiB). */
+  workerMinBytes?: number;
+  /** Byte ranges (one worker each) a large access log is split into (default: 1, or 2 on 4+ cores). */
+  scanParts?: number;
   /** An nginx log_format string for access logs. */
   logFormat?: string;
   since?: number;
@@ -56,8 +62,31 @@ export interface SniffedInput {
   error?: string;
 }
 
-/** Read the first lines of an input for format detection. */
+/** Bytes read from the start of a plain file for format detection. */
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Read the first lines of an input for format detection. A plain file is read again from its start by the
+ * reader; a stream (stdin, gzip) keeps the chunks read here in `head` and goes on with `rest`.
+ */
 export async function sniffInput(opened: OpenedInput): Promise<SniffedInput> {
+  if (opened.spec.path !== null && !opened.gzip) {
+    const path = opened.spec.path;
+    try {
+      const { open } = await import('node:fs/promises');
+      const fh = await open(path, 'r');
+      const buf = Buffer.alloc(SNIFF_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
+      await fh.close();
+      const lines = splitLines(buf.subarray(0, bytesRead));
+      // The last line may be cut by the read size; leave it out unless the file is that short.
+      if (bytesRead === SNIFF_BYTES) lines.pop();
+      const headLines = lines.filter((l) => l.trim() !== '').slice(0, HEAD_LINES);
+      return { opened, head: [], headLines, rest: fileWholeLines(path) };
+    } catch (e) {
+      return { opened, head: [], headLines: [], rest: emptyGen(), error: e instanceof InputError ? e.message : `${opened.spec.name}: ${String(e)}` };
+    }
+  }
   const rest = wholeLines(opened.chunks());
   const head: LineChunk[] = [];
   const headLines: string[] = [];
@@ -159,6 +188,10 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
     return;
   }
   const name = input.opened.spec.name;
+  if (plan.mode === 'access' && useWorker(input, plan, env.opts)) {
+    yield* readAccessWithWorker(input, plan.format, env);
+    return;
+  }
   const mixedState = new MixedReader(name, env);
   let lineNo = 0;
   let record: { first: number; lines: string[] } | null = null;
@@ -179,7 +212,7 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
         const line = chunk.buf.toString('utf8', 0, chunk.buf.length - 1);
         watermark = parseOne(line, lineNo, plan, env, facts, mixedState);
       } else if (plan.mode === 'access') {
-        const r = scanAccessChunk(chunk.buf, lineNo, plan.format, env, facts);
+        const r = scanChunkHere(chunk, lineNo, plan.format, env, facts);
         lineNo = r.lineNo;
         watermark = r.lastTime;
       } else {
@@ -206,6 +239,10 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
           }
           const t = parseOne(line, lineNo, plan, env, facts, mixedState);
           if (t !== null) watermark = t;
+          // Hand facts on in small batches: a whole chunk's facts held at once outlive the young generation.
+          if (facts.length >= BATCH_FACTS) {
+            yield { facts: facts.splice(0), watermark };
+          }
         }
       }
       if (plan.mode === 'mixed') mixedState.drain(facts);
@@ -221,22 +258,50 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
 }
 
 const MAX_RECORD_LINES = 64;
+const BATCH_FACTS = 256;
+
+/** A parse context reused for every line of a reader: only lineNo, the output and the last time change. */
+interface LineCtx {
+  ctx: ParseContext;
+  out: Fact[];
+  last: number | null;
+}
+
+function lineCtx(env: ReaderEnv): LineCtx {
+  const lc: LineCtx = { ctx: makeCtx(env, 0, [], (t) => (lc.last = t)), out: [], last: null };
+  const { opts, result } = env;
+  lc.ctx.emit = (f) => {
+    if (!inWindow(f.time, opts)) return;
+    if (f.time !== null) {
+      lc.last = f.time;
+      noteTime(result, f.time);
+    }
+    lc.out.push(f);
+  };
+  return lc;
+}
+
+const lineCtxs = new WeakMap<ReaderEnv, LineCtx>();
 
 function parseOne(line: string, lineNo: number, plan: Plan, env: ReaderEnv, out: Fact[], mixed: MixedReader, physicalLines = 1): number | null {
   if (plan.mode === 'mixed') {
     mixed.line(line, lineNo);
     return null;
   }
-  let last: number | null = null;
-  const ctx = makeCtx(env, lineNo, out, (t) => (last = t));
+  let lc = lineCtxs.get(env);
+  if (!lc) lineCtxs.set(env, (lc = lineCtx(env)));
+  lc.ctx.lineNo = lineNo;
+  lc.out = out;
+  lc.last = null;
+  const ctx = lc.ctx;
   if (plan.format.parse(line, ctx)) {
     env.result.linesRecognised += physicalLines;
-    return last;
+    return lc.last;
   }
   // A line of another kind inside a file of one format (a PHP warning in an error log): try everything.
   if (recogniseAny(line, LOG_FORMATS, ctx, {})) env.result.linesRecognised++;
   else if (env.result.unrecognised.length < MAX_NOTED_LINES) env.result.unrecognised.push(lineNo);
-  return last;
+  return lc.last;
 }
 
 function makeCtx(env: ReaderEnv, lineNo: number, out: Fact[], onTime: (t: number) => void): ParseContext {
@@ -332,123 +397,135 @@ function richness(facts: Fact[]): number {
   return n;
 }
 
-// ---- access logs: the byte scanner ----
-
-const NL = 10;
-
-function charClassAt(format: AccessLogFormat, which: 'first' | 'last'): ((c: number) => boolean) | null {
-  const src = format.compiled.source.trim();
-  if (which === 'first') {
-    if (src.startsWith('$remote_addr')) return (c) => (c >= 48 && c <= 58) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-    return null;
+/** Add a parsed chunk to the file's totals and the statistics. */
+function applyParsed(p: ParsedChunk, startLine: number, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
+  const { result, stats, opts } = env;
+  for (const r of p.runs) {
+    if (!inWindow(r.time, opts)) continue;
+    stats.requests += r.n;
+    stats.timeline.addRequests(r.time, r.n);
+    noteTime(result, r.time);
   }
-  const last = src[src.length - 1];
-  if (last === '"') return (c) => c === 34;
-  if (last === ']') return (c) => c === 93;
-  if (/\$(?:body_bytes_sent|bytes_sent|status|request_length)$/.test(src)) return (c) => (c >= 48 && c <= 57) || c === 45;
-  return null;
+  for (const [status, n] of Object.entries(p.statuses)) stats.addStatus(Number(status), n);
+  for (const f of p.facts) {
+    if (f.time !== null) noteTime(result, f.time);
+    out.push(f);
+  }
+  for (const l of p.unrecognised) if (result.unrecognised.length < MAX_NOTED_LINES) result.unrecognised.push(l);
+  result.linesRead += p.lines;
+  result.linesRecognised += p.lines - p.unrecognised.length;
+  return { lineNo: startLine + p.lines, lastTime: p.lastTime };
+}
+
+/** Scan a chunk in this thread. */
+function scanChunkHere(chunk: LineChunk, startLine: number, format: AccessLogFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
+  const p = scanAndParse(chunk, format, env.opts, env.result.file, startLine, env.zone);
+  return p ? applyParsed(p, startLine, env, out) : scanAccessLines(chunk.buf, startLine, format, env, out);
+}
+
+// Below this size a worker thread costs more to start than it saves.
+const WORKER_MIN_BYTES = 32 * 1024 * 1024;
+
+/** Large plain access logs are read and scanned by a worker thread; parsing and correlation stay here. */
+function useWorker(input: SniffedInput, plan: Plan, opts: ReadOptions): boolean {
+  const min = opts.workerMinBytes ?? WORKER_MIN_BYTES;
+  return plan.mode === 'access' && input.opened.size !== null && input.opened.size >= min && !input.opened.gzip && import.meta.url.endsWith('.js');
 }
 
 /**
- * Scan a chunk of whole access-log lines. Only lines that contain the status needle (`" 5`) or that fail a
- * cheap shape check are parsed; the others are counted, and their request totals are assigned to time buckets
- * by bisecting the chunk on line times (logs are written in time order).
+ * Read a large access log with worker threads: the file is split into byte ranges (two when large enough to
+ * keep both cores busy), each scanned by its own worker; results are used in file order. A later range's line
+ * numbers are offset by the lines of the ranges before it once those are known.
  */
-function scanAccessChunk(buf: Buffer, startLine: number, format: AccessLogFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
+async function* readAccessWithWorker(input: SniffedInput, format: AccessLogFormat, env: ReaderEnv): AsyncGenerator<FactBatch> {
+  const { Worker } = await import('node:worker_threads');
   const { result } = env;
-  const needle = format.compiled.statusNeedle;
-  const needle09 = format.compiled.http09Needle;
-  const firstOk = charClassAt(format, 'first');
-  const lastOk = charClassAt(format, 'last');
-  const len = buf.length;
+  const name = input.opened.spec.name;
+  await input.rest.return(undefined);
+  const size = input.opened.size ?? 0;
+  // Two ranges only where cores are plenty: on two cores the scan is memory-bound and a second worker
+  // measured slower (bench/logs). `scanParts` lets tests exercise the split.
+  const parts = env.opts.scanParts ?? (size >= 2 * WORKER_MIN_BYTES && availableParallelism() >= 4 ? 2 : 1);
+  const window = { ...(env.opts.since !== undefined ? { since: env.opts.since } : {}), ...(env.opts.until !== undefined ? { until: env.opts.until } : {}) };
+  const workers = Array.from({ length: parts }, (_v, i) => {
+    const range = { start: Math.floor((size * i) / parts), end: i === parts - 1 ? Infinity : Math.floor((size * (i + 1)) / parts) };
+    const workerData: WorkerInput = { path: input.opened.spec.path ?? '', file: result.file, formatName: format.compiled.name, formatSource: format.compiled.source, window, zone: env.zone, ...(parts > 1 ? { range } : {}) };
+    // Workers hold one chunk and its facts at a time: small heaps keep the process's peak memory low.
+    const worker = new Worker(new URL('./access-scan-worker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+    const state = { worker, queue: [] as WorkerMessage[], wake: null as (() => void) | null, failed: null as string | null };
+    worker.on('message', (m: WorkerMessage) => {
+      state.queue.push(m);
+      state.wake?.();
+    });
+    worker.on('error', (e) => {
+      state.failed = e.message;
+      state.wake?.();
+    });
+    worker.on('exit', () => state.wake?.());
+    return state;
+  });
+  let lineNo = 0;
+  try {
+    for (const w of workers) {
+      // Facts of this range carry line numbers counted from its own start.
+      const base = lineNo;
+      let own = 0;
+      for (;;) {
+        while (w.queue.length === 0 && w.failed === null) await new Promise<void>((r) => (w.wake = r));
+        const m = w.queue.shift();
+        if (!m) {
+          result.notes.push(`${name}: read failed (${w.failed ?? 'worker stopped'})`);
+          return;
+        }
+        if (m.kind === 'end') break;
+        if (m.kind === 'error') {
+          result.notes.push(`${name}: read failed (${m.message})`);
+          return;
+        }
+        w.worker.postMessage(weightOf(m));
+        const facts: Fact[] = [];
+        let watermark: number | null = null;
+        if (m.kind === 'scan') {
+          if (base > 0) {
+            for (const f of m.facts) if (f.ref.line !== undefined) f.ref.line += base;
+            m.unrecognised = m.unrecognised.map((l) => l + base);
+          }
+          const r = applyParsed(m, base + own, env, facts);
+          own = r.lineNo - base;
+          watermark = r.lastTime;
+        } else if (m.kind === 'lines') {
+          const r = scanAccessLines(Buffer.from(m.text), base + own, format, env, facts);
+          own = r.lineNo - base;
+          watermark = r.lastTime;
+        } else {
+          own++;
+          result.linesRead++;
+          if (result.notes.length < MAX_NOTED_LINES) result.notes.push(`${name}:${base + own}: line longer than ${Math.round(m.text.length / 1024)} KiB; only its start was read`);
+        }
+        if (facts.length > 0 || watermark !== null) yield { facts, watermark };
+      }
+      lineNo = base + own;
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** The slow path: parse every line (formats without a status needle, or chunks that are not of the format). */
+function scanAccessLines(buf: Buffer, startLine: number, format: AccessLogFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
+  const { result } = env;
   let lineNo = startLine;
-  let ls = 0;
-  // Candidate lines: a 5xx status, or nginx's 009 for answers passed through as HTTP/0.9 (rare).
-  let cand = needle ? buf.indexOf(needle, 0) : -1;
-  let cand09 = needle09 ? buf.indexOf(needle09, 0) : -1;
-  // Starts and ends of lines that were counted without parsing.
-  const starts: number[] = [];
-  const ends: number[] = [];
   let lastTime: number | null = null;
   const onTime = (t: number): void => {
     lastTime = t;
   };
-  while (ls < len) {
-    let nl = buf.indexOf(NL, ls);
-    if (nl === -1) nl = len;
+  for (const line of splitLines(buf)) {
     lineNo++;
     result.linesRead++;
-    let end = nl;
-    if (end > ls && buf[end - 1] === 13) end--;
-    if (end > ls) {
-      let parse = needle === null;
-      if (cand !== -1 && cand < nl) {
-        parse = true;
-        cand = needle ? buf.indexOf(needle, nl + 1) : -1;
-      }
-      if (cand09 !== -1 && cand09 < nl) {
-        parse = true;
-        cand09 = needle09 ? buf.indexOf(needle09, nl + 1) : -1;
-      }
-      if (!parse && ((firstOk && !firstOk(buf[ls] ?? 0)) || (lastOk && !lastOk(buf[end - 1] ?? 0)))) parse = true;
-      if (parse) {
-        const line = buf.toString('utf8', ls, end);
-        const ctx = makeCtx(env, lineNo, out, onTime);
-        if (format.parse(line, ctx)) result.linesRecognised++;
-        else if (recogniseAny(line, LOG_FORMATS, ctx, {})) result.linesRecognised++;
-        else if (result.unrecognised.length < MAX_NOTED_LINES) result.unrecognised.push(lineNo);
-      } else {
-        starts.push(ls);
-        ends.push(end);
-        result.linesRecognised++;
-      }
-    }
-    ls = nl + 1;
-  }
-  if (starts.length > 0) {
-    const t = countRequests(buf, starts, ends, format, env);
-    if (t !== null && (lastTime === null || t > lastTime)) lastTime = t;
+    if (line.length === 0) continue;
+    const ctx = makeCtx(env, lineNo, out, onTime);
+    if (format.parse(line, ctx) || recogniseAny(line, LOG_FORMATS, ctx, {})) result.linesRecognised++;
+    else if (result.unrecognised.length < MAX_NOTED_LINES) result.unrecognised.push(lineNo);
   }
   return { lineNo, lastTime };
-}
-
-/** Assign the unparsed lines of a chunk to time buckets; returns the time of the last line. */
-function countRequests(buf: Buffer, starts: number[], ends: number[], format: AccessLogFormat, env: ReaderEnv): number | null {
-  const { stats, opts, result } = env;
-  const cache = new Map<number, number>();
-  const timeAt = (i: number): number => {
-    let t = cache.get(i);
-    if (t === undefined) {
-      t = format.timeOf(buf.toString('utf8', starts[i] ?? 0, ends[i] ?? 0));
-      cache.set(i, t);
-    }
-    return t;
-  };
-  // The state of a time: its bucket and whether it is inside --since/--until.
-  const key = (t: number): string => (Number.isNaN(t) ? 'nan' : `${stats.timeline.bucketBounds(t)[0]}|${inWindow(t, opts) ? 1 : 0}`);
-  const add = (t: number, n: number): void => {
-    if (Number.isNaN(t) || !inWindow(t, opts)) return;
-    stats.requests += n;
-    stats.timeline.addRequests(t, n);
-    noteTime(result, t);
-  };
-  const assign = (a: number, b: number, depth: number): void => {
-    const ta = timeAt(a);
-    const tb = timeAt(b);
-    if (key(ta) === key(tb) || b - a <= 1 || depth > 40) {
-      if (b - a <= 1 && key(ta) !== key(tb)) {
-        add(ta, 1);
-        add(tb, 1);
-        return;
-      }
-      add(Number.isNaN(ta) ? tb : ta, b - a + 1);
-      return;
-    }
-    const mid = (a + b) >> 1;
-    assign(a, mid, depth + 1);
-    assign(mid + 1, b, depth + 1);
-  };
-  assign(0, starts.length - 1, 0);
-  const last = timeAt(starts.length - 1);
-  return Number.isNaN(last) ? null : last;
 }

@@ -12,6 +12,7 @@ import { recogniseClientMessage } from './messages/client.js';
 import { splitNginxMessage } from './messages/nginx.js';
 import { recogniseSystemMessage } from './messages/system.js';
 import { recogniseToken } from './messages/tokens.js';
+import { leadingTime } from './time.js';
 import { unwrapLine } from './wrappers.js';
 
 // An nginx message pasted without its date: "[error] 12#12: *3 connect() failed ..." or just "connect() failed ...".
@@ -51,8 +52,14 @@ function baseFact(kind: Fact['kind'], ctx: ParseContext, text: string, time: num
 }
 
 function recogniseMessage(line: string, ctx: ParseContext, state: PasteState, time: number | null, program: string | undefined): boolean {
-  const text = line.trim();
+  let text = line.trim();
   if (text === '') return false;
+  // Application logs put their own time first ("[16-Oct-2020 17:03:39] WARNING: ...").
+  const lead = leadingTime(text, ctx.zone);
+  if (lead) {
+    text = lead.rest;
+    time ??= lead.time;
+  }
   // nginx message without the date prefix.
   const m = NGINX_PARTIAL.exec(text);
   if (m) {

@@ -10,10 +10,15 @@ export class Timeline {
   private origin: number | null = null;
   private requests = new Map<number, number>();
   private failed = new Map<number, number>();
+  private lo = Infinity;
+  private hi = -Infinity;
 
   private bucket(t: number): number {
     if (this.origin === null) this.origin = Math.floor(t / 60_000) * 60_000;
-    return Math.floor((t - this.origin) / this.width);
+    const b = Math.floor((t - this.origin) / this.width);
+    if (b < this.lo) this.lo = b;
+    if (b > this.hi) this.hi = b;
+    return b;
   }
 
   /** Count `n` requests at time t. */
@@ -37,15 +42,7 @@ export class Timeline {
   }
 
   private shrink(): void {
-    const keys = new Set([...this.requests.keys(), ...this.failed.keys()]);
-    if (keys.size <= MAX_BUCKETS) return;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const k of keys) {
-      if (k < lo) lo = k;
-      if (k > hi) hi = k;
-    }
-    if (hi - lo < MAX_BUCKETS) return;
+    if (this.hi - this.lo < MAX_BUCKETS) return;
     // Double the width: merge pairs of buckets.
     const merge = (m: Map<number, number>): Map<number, number> => {
       const out = new Map<number, number>();
@@ -58,6 +55,8 @@ export class Timeline {
     this.requests = merge(this.requests);
     this.failed = merge(this.failed);
     this.width *= 2;
+    this.lo = Math.floor(this.lo / 2);
+    this.hi = Math.floor(this.hi / 2);
   }
 
   /** Buckets that saw failures, plus their request totals. */

@@ -130,3 +130,41 @@ export function iso(ms: number): string {
   const s = new Date(ms).toISOString();
   return s.endsWith('.000Z') ? `${s.slice(0, -5)}Z` : s;
 }
+
+const MON_RE = '(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+// "[16-Oct-2020 17:03:39]" (PHP-FPM, PHP error_log; may carry a zone name after the time).
+const FPM_TIME = new RegExp(`^\\[(\\d{2})-${MON_RE}-(\\d{4}) (\\d{2}):(\\d{2}):(\\d{2})(?:\\.\\d+)?(?: [A-Za-z_/+-]+)?\\]\\s*`);
+// "[2024-01-09 13:24:39 +0000]" (gunicorn) and "[2020-12-15 13:11:08]" (Laravel).
+const BRACKET_ISO = /^\[(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)?(?: ?([+-]\d{2}):?(\d{2}))?\]\s*/;
+// "[Sat Jan 21 20:25:45 2017]" (dmesg -T).
+const DMESG_T = new RegExp(`^\\[\\w{3} ${MON_RE} +(\\d{1,2}) (\\d{2}):(\\d{2}):(\\d{2}) (\\d{4})\\]\\s*`);
+
+/**
+ * Strip a leading timestamp that application logs put before their messages, returning the instant.
+ * Times without a zone are read with `zone`.
+ * @example leadingTime('[16-Oct-2020 17:03:39] WARNING: ...', { kind: 'offset', minutes: 0 })
+ */
+export function leadingTime(line: string, zone: ZoneRule): { time: number; rest: string } | null {
+  if (line.charCodeAt(0) !== 91 /* [ */) return null;
+  let m = FPM_TIME.exec(line);
+  if (m) {
+    const wall = Date.UTC(Number(m[3]), MONTHS[m[2] ?? ''] ?? 0, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]));
+    return { time: wallToUtc(wall, zone), rest: line.slice(m[0].length) };
+  }
+  m = BRACKET_ISO.exec(line);
+  if (m) {
+    const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+    if (m[7] !== undefined) {
+      const sign = m[7].startsWith('-') ? -1 : 1;
+      const off = sign * (Math.abs(Number(m[7])) * 60 + Number(m[8]));
+      return { time: wall - off * 60_000, rest: line.slice(m[0].length) };
+    }
+    return { time: wallToUtc(wall, zone), rest: line.slice(m[0].length) };
+  }
+  m = DMESG_T.exec(line);
+  if (m) {
+    const wall = Date.UTC(Number(m[6]), MONTHS[m[1] ?? ''] ?? 0, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+    return { time: wallToUtc(wall, zone), rest: line.slice(m[0].length) };
+  }
+  return null;
+}

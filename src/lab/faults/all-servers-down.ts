@@ -9,7 +9,7 @@ export const allServersDown: Fault = {
   async start() {
     const a = await freePort();
     const b = await freePort();
-    return { address: `127.0.0.1:${a} 127.0.0.1:${b}`, speaks: 'none', stop: async () => undefined };
+    return { address: `127.0.0.1:${a} 127.0.0.1:${b}`, speaks: 'none', stop: () => Promise.resolve() };
   },
   nginx: (u) => ({
     http: `upstream app_pool {\n    ${u.address.split(' ').map((s) => `server ${s} max_fails=1 fail_timeout=30s;`).join('\n    ')}\n  }`,

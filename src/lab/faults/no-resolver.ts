@@ -5,8 +5,6 @@ export const noResolver: Fault = {
   name: 'dns-no-resolver',
   title: 'proxy_pass uses a variable hostname, and nginx has no resolver to look it up',
   cause: 'upstream-dns',
-  async start() {
-    return { address: 'backend.lab.invalid:8080', speaks: 'none', stop: async () => undefined };
-  },
+  start: () => Promise.resolve({ address: 'backend.lab.invalid:8080', speaks: 'none', stop: () => Promise.resolve() }),
   nginx: (u) => ({ location: `set $backend http://${u.address};\n    proxy_pass $backend;` }),
 };

@@ -1,17 +1,19 @@
 /** plain-to-tls: the proxy speaks plain HTTP (http://) to an upstream port that speaks TLS. */
 import { join } from 'node:path';
 import { makeLeaf } from '../certs.js';
+import { freeTlsLikePort } from '../ports.js';
 import { okResponse, tlsServer } from './raw-server.js';
 import type { Fault } from './types.js';
 
 export const plainToTls: Fault = {
   name: 'plain-to-tls',
-  title: 'proxy_pass http:// points at a port that speaks TLS',
+  title: 'proxy_pass http:// points at a TLS port (8443-style), which drops plain HTTP',
   cause: 'protocol-mismatch',
   async start(env) {
     const ca = await env.ca();
     const leaf = await makeLeaf(join(env.dir, 'certs'), ca, 'plain-to-tls', { names: ['localhost', '127.0.0.1'] });
-    return tlsServer((s) => s.end(okResponse()), leaf);
+    // Node's TLS (OpenSSL) drops a connection whose first bytes are a plain HTTP request, like most TLS servers.
+    return tlsServer((s) => s.end(okResponse()), leaf, {}, await freeTlsLikePort());
   },
   nginx: (u) => ({ location: `proxy_pass http://${u.address};` }),
 };

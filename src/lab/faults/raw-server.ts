@@ -63,12 +63,12 @@ export async function rawServer(onRequest: OnRequest, opts: { path?: string; wai
 }
 
 /** A TLS server with the given certificate that hands each decrypted request to `onRequest`. */
-export async function tlsServer(onRequest: OnRequest, cert: { cert: string; key: string }, extra: TlsOptions = {}): Promise<Upstream> {
+export async function tlsServer(onRequest: OnRequest, cert: { cert: string; key: string }, extra: TlsOptions = {}, port = 0): Promise<Upstream> {
   const server = createTlsServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key), ...extra });
   server.on('tlsClientError', () => undefined);
-  const sockets = attach(server as unknown as Server, onRequest, true, 'secureConnection');
-  const address = await listen(server as unknown as Server, { port: 0 });
-  return { address, speaks: 'https', stop: stopper(server as unknown as Server, sockets) };
+  const sockets = attach(server, onRequest, true, 'secureConnection');
+  const address = await listen(server, { port });
+  return { address, speaks: 'https', stop: stopper(server, sockets) };
 }
 
 /** A complete, valid HTTP/1.1 response. */

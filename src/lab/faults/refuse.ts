@@ -8,7 +8,7 @@ export const refuse: Fault = {
   cause: 'upstream-refused',
   async start() {
     const port = await freePort();
-    return { address: `127.0.0.1:${port}`, speaks: 'none', stop: async () => undefined };
+    return { address: `127.0.0.1:${port}`, speaks: 'none', stop: () => Promise.resolve() };
   },
   nginx: (u) => ({ location: `proxy_pass http://${u.address};` }),
 };

@@ -6,8 +6,6 @@ export const socketMissing: Fault = {
   name: 'socket-missing',
   title: 'the unix socket the proxy points at does not exist (the application is stopped)',
   cause: 'upstream-refused',
-  async start(env) {
-    return { address: `unix:${join(env.dir, 'php-fpm.sock')}`, speaks: 'none', stop: async () => undefined };
-  },
+  start: (env) => Promise.resolve({ address: `unix:${join(env.dir, 'php-fpm.sock')}`, speaks: 'none', stop: () => Promise.resolve() }),
   nginx: (u) => ({ location: `proxy_pass http://${u.address}:;` }),
 };

@@ -1,5 +1,5 @@
 /** tls-to-plain: the proxy speaks TLS (https://) to an upstream port that speaks plain HTTP. */
-import { okResponse, rawServer } from './raw-server.js';
+import { rawServer } from './raw-server.js';
 import type { Fault } from './types.js';
 
 export const tlsToPlain: Fault = {

@@ -42,7 +42,11 @@ export function nginxMessageFact(
   if (rec.errno) fact.errno = rec.errno;
   if (rec.detail) fact.detail = rec.detail;
   const upstream = parts.fields.upstream ?? rec.upstream;
-  if (upstream) fact.upstream = normaliseUpstream(upstream);
+  if (upstream) {
+    fact.upstream = normaliseUpstream(upstream);
+    const scheme = /^([a-z0-9]+):\/\//i.exec(upstream);
+    if (scheme?.[1]) fact.scheme = scheme[1].toLowerCase();
+  }
   const req = parts.fields.request;
   if (base.conn !== undefined || parts.fields.client !== undefined || req !== undefined) {
     fact.request = {};

@@ -15,8 +15,6 @@ export interface CompiledLogFormat {
    * Lets a scanner find candidate error lines with Buffer#indexOf instead of parsing every line.
    */
   statusNeedle: Buffer | null;
-  /** The same for status 009 (nginx's mark of an answer passed through as HTTP/0.9). */
-  http09Needle: Buffer | null;
 }
 
 type Piece = { lit: string } | { v: string };
@@ -78,7 +76,6 @@ export function compileLogFormat(name: string, source: string): CompiledLogForma
   let re = '^';
   const vars: string[] = [];
   let statusNeedle: Buffer | null = null;
-  let http09Needle: Buffer | null = null;
   pieces.forEach((p, i) => {
     if ('lit' in p) {
       re += escapeRe(p.lit);
@@ -88,14 +85,11 @@ export function compileLogFormat(name: string, source: string): CompiledLogForma
     re += valuePattern(p.v, pieces[i + 1]);
     if (p.v === 'status') {
       const prev = pieces[i - 1];
-      if (prev && 'lit' in prev && prev.lit.length > 0) {
-        statusNeedle = Buffer.from(`${prev.lit.slice(-3)}5`);
-        http09Needle = Buffer.from(`${prev.lit.slice(-3)}009`);
-      }
+      if (prev && 'lit' in prev && prev.lit.length > 0) statusNeedle = Buffer.from(`${prev.lit.slice(-3)}5`);
     }
   });
   re += '\\s*$';
-  return { name, source, regex: new RegExp(re), vars, statusNeedle, http09Needle };
+  return { name, source, regex: new RegExp(re), vars, statusNeedle };
 }
 
 /** Formats known by name, most specific first (detection prefers the first that matches). */

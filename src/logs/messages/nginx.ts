@@ -72,22 +72,17 @@ function parseContext(s: string, fields: Record<string, string>): void {
     if (!(CONTEXT_KEYS as readonly string[]).includes(key)) return;
     let j = colon + 2;
     let value: string;
-    if (s[j] === '"') {
-      // Quoted values may contain ", " (request lines with commas); the value ends at '"' followed by ", key:" or end.
-      let end = j + 1;
-      for (;;) {
-        const q = s.indexOf('"', end);
-        if (q === -1) {
-          value = s.slice(j + 1);
-          j = s.length;
-          break;
-        }
-        if (q === s.length - 1 || /^, [a-z]+: /.test(s.slice(q + 1, q + 24))) {
-          value = s.slice(j + 1, q);
-          j = q + 1;
-          break;
-        }
-        end = q + 1;
+    if (s.charCodeAt(j) === 34 /* " */) {
+      // Quoted values may contain ", " (request lines with commas): the value ends at a '"' that is followed by
+      // the end or by ", <known key>: ".
+      let q = s.indexOf('"', j + 1);
+      while (q !== -1 && q !== s.length - 1 && !endsQuoted(s, q + 1)) q = s.indexOf('"', q + 1);
+      if (q === -1) {
+        value = s.slice(j + 1);
+        j = s.length;
+      } else {
+        value = s.slice(j + 1, q);
+        j = q + 1;
       }
     } else {
       const comma = s.indexOf(', ', j);
@@ -98,6 +93,13 @@ function parseContext(s: string, fields: Record<string, string>): void {
     if (s.startsWith(', ', j)) j += 2;
     i = j;
   }
+}
+
+/** Does ", <context key>: " start at position p? */
+function endsQuoted(s: string, p: number): boolean {
+  if (!s.startsWith(', ', p)) return false;
+  for (const k of CONTEXT_KEYS) if (s.startsWith(k, p + 2) && s.startsWith(': ', p + 2 + k.length)) return true;
+  return false;
 }
 
 /** Map nginx's "while ..." action to the stage of the upstream exchange; undefined for client-side actions. */

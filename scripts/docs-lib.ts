@@ -1,0 +1,53 @@
+/** Renders the cause pages (docs/causes/<id>.md) from cause metadata, in a fixed section order (like ESLint's rule docs). */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CauseMeta } from '../src/causes/types.js';
+
+const GENERATED = '<!-- Generated from src/causes/<id>.ts by `npm run docs`. Do not edit by hand. -->';
+
+function fixtureSources(id: string): { file: string; fire: boolean; source: string }[] {
+  const dir = join('test', 'causes', id);
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+  } catch {
+    return [];
+  }
+  return files.map((f) => {
+    const head = readFileSync(join(dir, f), 'utf8').split('\n', 3);
+    const src = head.find((l) => l.startsWith('# source: '))?.slice(10) ?? '';
+    return { file: f, fire: f.startsWith('fire-'), source: src };
+  });
+}
+
+/** The page of one cause. */
+export function renderCauseDoc(m: CauseMeta): string {
+  const out: string[] = [GENERATED.replace('<id>', m.id), '', `# ${m.title}`, ''];
+  out.push(`- **id**: \`${m.id}\``);
+  out.push(`- **seed category**: ${m.seedCategory}`);
+  out.push(`- **typical status**: ${m.statuses.length > 0 ? m.statuses.join(', ') : '—'}`);
+  out.push('', '## Summary', '', m.summary, '', '## What happens', '', m.explanation, '', '## Signals', '');
+  for (const s of m.signals) out.push(`- ${s}`);
+  out.push('', '## Fixes for site owners', '');
+  m.fixes.owner.forEach((f, i) => out.push(`${i + 1}. ${f}`));
+  out.push('', '## For visitors', '');
+  for (const f of m.fixes.visitor) out.push(`- ${f}`);
+  out.push('', '## Related causes', '');
+  out.push(m.related.map((r) => `[${r}](${r}.md)`).join(' · '));
+  out.push('', '## Lab', '');
+  if ('faults' in m.lab) out.push(`Reproduced by the lab faults: ${m.lab.faults.map((f) => `\`${f}\``).join(', ')} (\`why502 lab list\`).`);
+  else out.push(`No lab scenario: ${m.lab.none}`);
+  const fx = fixtureSources(m.id);
+  if (fx.length > 0) {
+    out.push('', '## Evidence examples (test fixtures)', '');
+    for (const f of fx) out.push(`- ${f.fire ? 'fires' : 'does not fire'}: \`test/causes/${m.id}/${f.file}\` — ${f.source}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** The index page. */
+export function renderCauseIndex(metas: readonly CauseMeta[]): string {
+  const out = [GENERATED.replace('src/causes/<id>.ts', 'src/causes/*.ts'), '', '# Causes', '', 'Every cause why502 names, with the seed article category it refines.', '', '| id | title | seed category |', '|---|---|---|'];
+  for (const m of metas) out.push(`| [\`${m.id}\`](${m.id}.md) | ${m.title} | ${m.seedCategory} |`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,29 @@
+/** Writes docs/causes/*.md from the cause metadata; `--check` fails when the committed pages are stale. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { causes } from '../src/causes/index.js';
+import { renderCauseDoc, renderCauseIndex } from './docs-lib.js';
+
+const check = process.argv.includes('--check');
+const dir = join('docs', 'causes');
+mkdirSync(dir, { recursive: true });
+const pages: [string, string][] = causes.map((c) => [join(dir, `${c.meta.id}.md`), renderCauseDoc(c.meta)]);
+pages.push([join(dir, 'README.md'), renderCauseIndex(causes.map((c) => c.meta))]);
+let stale = 0;
+for (const [path, text] of pages) {
+  let current = '';
+  try {
+    current = readFileSync(path, 'utf8');
+  } catch {
+    /* missing */
+  }
+  if (current === text) continue;
+  if (check) {
+    console.error(`stale: ${path} (run npm run docs)`);
+    stale++;
+  } else {
+    writeFileSync(path, text);
+    console.log(`wrote ${path}`);
+  }
+}
+if (stale > 0) process.exit(1);

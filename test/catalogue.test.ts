@@ -1,0 +1,15 @@
+/** The catalogue check and the generated docs, as tests. */
+import { describe, expect, it } from 'vitest';
+import { causes } from '../src/causes/index.js';
+import { checkCatalogue } from '../scripts/catalogue-check.js';
+import { renderCauseDoc } from '../scripts/docs-lib.js';
+import { readFileSync } from 'node:fs';
+
+describe('catalogue', () => {
+  it('is complete: module, registration, tests, fixtures, docs, contract seed category, lab', () => {
+    expect(checkCatalogue()).toEqual([]);
+  });
+  it('docs/causes pages are generated from the current metadata', () => {
+    for (const c of causes) expect(readFileSync(`docs/causes/${c.meta.id}.md`, 'utf8')).toBe(renderCauseDoc(c.meta));
+  });
+});

@@ -1,0 +1,3 @@
+import { testCause } from '../cause-tester.js';
+
+testCause('upstream-invalid-response');
