@@ -1,6 +1,7 @@
 // Lint: typescript-eslint (type-aware) plus the project's one architectural boundary:
 // causes judge evidence and never do I/O, so they may not import node: modules or the collectors.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -36,5 +37,6 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
 );
