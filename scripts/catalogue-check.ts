@@ -56,7 +56,11 @@ export function checkCatalogue(): string[] {
     }
     if (m.facts.length === 0) problems.push(`${id}: declares no fact kinds to judge`);
   }
-  for (const f of faults) if (!registered.has(f.cause)) problems.push(`lab fault ${f.name}: expects unknown cause ${f.cause}`);
+  for (const f of faults) {
+    const cause = causes.find((c) => c.meta.id === f.cause);
+    if (!cause) problems.push(`lab fault ${f.name}: expects unknown cause ${f.cause}`);
+    else if (!('faults' in cause.meta.lab) || !cause.meta.lab.faults.includes(f.name)) problems.push(`lab fault ${f.name}: add it to the lab.faults of ${f.cause}`);
+  }
   return problems;
 }
 

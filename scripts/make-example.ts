@@ -12,23 +12,25 @@ import { okResponse, rawServer } from '../src/lab/faults/raw-server.js';
 import { refuse } from '../src/lab/faults/refuse.js';
 import { slowHeaders } from '../src/lab/faults/slow-headers.js';
 import type { FaultEnv } from '../src/lab/faults/types.js';
+import { nginxUpstreamConfig } from '../src/lab/launchers/nginx.js';
 import { launchNginx } from '../src/lab/launchers/nginx.js';
 import { sendTraffic } from '../src/lab/traffic.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'why502-example-'));
 await chmod(dir, 0o755);
-const env: FaultEnv = { dir, ca: () => Promise.reject(new Error('no TLS here')) };
+const env: FaultEnv = { dir, proxy: 'nginx', ca: () => Promise.reject(new Error('no TLS here')) };
 const app = await rawServer((s) => s.end(okResponse('<html>shop</html>\n')));
 const down = await refuse.start(env);
 const big = await hugeHeaders.start(env);
 const slow = await slowHeaders.start(env);
+const location = (target: Parameters<typeof nginxUpstreamConfig>[0]): string => nginxUpstreamConfig(target).location;
 const ngx = await launchNginx({
   dir,
-  server: `
-    location / { proxy_pass http://${app.address}; }
-    location /api/ { proxy_pass http://${down.address}; }
-    location /login { proxy_pass http://${big.address}; }
-    location /report { proxy_read_timeout 1s; proxy_pass http://${slow.address}; }
+  target: { scheme: 'http', servers: [app.address] },
+  extraServer: `
+    location /api/ { ${location(down.target)} }
+    location /login { ${location(big.target)} }
+    location /report { ${location(slow.target)} }
   `,
 });
 try {

@@ -2,10 +2,19 @@
 // `npm test`: every gate in order — system packages the lab needs, lint, typecheck, build, generated files
 // current (WebAssembly, docs), the catalogue check, then the unit tests and the lab matrix (vitest).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
-const DEBIAN_PACKAGES = ['nginx', 'openssl', 'util-linux'];
-const BINARIES = { nginx: '/usr/sbin/nginx', openssl: '/usr/bin/openssl', 'util-linux': '/usr/bin/setpriv' };
+// Debian packages the lab and tests run, and how to tell each is installed.
+const has = (path) => () => existsSync(path);
+const DEBIAN_PACKAGES = {
+  nginx: has('/usr/sbin/nginx'),
+  haproxy: has('/usr/sbin/haproxy'),
+  apache2: has('/usr/sbin/apache2'),
+  caddy: has('/usr/bin/caddy'),
+  'php-fpm': () => existsSync('/usr/sbin') && readdirSync('/usr/sbin').some((f) => /^php-fpm[\d.]*$/.test(f)),
+  openssl: has('/usr/bin/openssl'),
+  'util-linux': has('/usr/bin/setpriv'),
+};
 
 function step(name, cmd, args, env = {}) {
   process.stdout.write(`\n== ${name}\n`);
@@ -16,7 +25,9 @@ function step(name, cmd, args, env = {}) {
   }
 }
 
-const missing = DEBIAN_PACKAGES.filter((p) => !existsSync(BINARIES[p]));
+const missing = Object.entries(DEBIAN_PACKAGES)
+  .filter(([, installed]) => !installed())
+  .map(([p]) => p);
 if (missing.length > 0) {
   const root = process.getuid?.() === 0;
   if (root && existsSync('/usr/bin/apt-get')) {

@@ -29,7 +29,7 @@ export default defineCause({
       visitor: ['The site\'s application has a bug on this page. Retrying rarely helps; report the URL and time to the site owner.'],
     },
     related: ['upstream-closed-early', 'database-unavailable', 'third-party-failure'],
-    lab: { none: 'not reproduced yet: a PHP fatal needs the lab\'s PHP-FPM launcher (issue #3); covered by a fixture recorded from nginx + php-fpm 8.2' },
+    lab: { faults: ['php-fatal'] },
     messages: {
       fatal: '{count} request(s) failed with an application error ({detail}).',
       passedThrough: '{count} request(s): the application at {upstream} answered 5xx itself; the proxy passed it on.',
@@ -40,7 +40,9 @@ export default defineCause({
     if (f) {
       const symptom = i.facts.find((x) => x !== f);
       // Context-only errors must meet a failed request to claim it; a standalone line claims itself.
-      if (own(i, 'app-error').length > 0 || symptom) return claim(own(i, 'app-error').length > 0 ? 0.85 : 0.65, 'fatal', symptom ? [f, symptom] : [f], f.detail ?? 'fatal');
+      // The same error is often logged twice (nginx's FastCGI stderr and PHP-FPM's log): both are evidence.
+      const echoes = near(i, 'app-error').filter((x) => x !== f);
+      if (own(i, 'app-error').length > 0 || symptom) return claim(own(i, 'app-error').length > 0 ? 0.85 : 0.65, 'fatal', [f, ...(symptom ? [symptom] : []), ...echoes], f.detail ?? 'fatal');
     }
     const pass = own(i, 'app-status')[0];
     if (pass) return claim(0.75, 'passedThrough', [pass]);

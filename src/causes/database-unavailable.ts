@@ -38,7 +38,8 @@ export default defineCause({
     const f = own(i, 'db-error')[0] ?? near(i, 'db-error')[0];
     if (!f) return null;
     const symptom = i.facts.find((x) => x !== f);
-    if (own(i, 'db-error').length > 0) return claim(0.88, 'db', symptom ? [f, symptom] : [f], f.detail ?? 'database');
+    const echoes = near(i, 'db-error').filter((x) => x !== f);
+    if (own(i, 'db-error').length > 0) return claim(0.88, 'db', [f, ...(symptom ? [symptom] : []), ...echoes], f.detail ?? 'database');
     // From another file: only explain failures a database outage can produce.
     const fitting = i.facts.find((x) => x.kind === 'timeout' || x.kind === 'upstream-closed' || x.kind === 'upstream-reset' || x.kind === 'app-status' || x.kind === 'app-error' || x.kind === 'gateway-status');
     return fitting ? claim(0.75, 'db', [f, fitting], f.detail ?? 'database') : null;

@@ -30,7 +30,7 @@ export default defineCause({
       visitor: ['The site fails now and then under a timing problem between its servers. Retrying usually works; if a form submission failed, check whether it went through before submitting again.'],
     },
     related: ['upstream-closed-early', 'upstream-draining'],
-    lab: { none: 'not reproduced yet: the idle keep-alive close fault comes with the lab (issue #3); covered by public Envoy/Istio fixtures' },
+    lab: { faults: ['keepalive-idle-close'] },
     messages: {
       reused: '{count} request(s) failed on a reused keep-alive connection to {upstream}.',
       recoveredRetries: '{count} request(s) failed on {upstream} while {recovered} other upstream failures were hidden by a retry: idle keep-alive connections closed by the upstream.',

@@ -28,7 +28,7 @@ export default defineCause({
       visitor: ['The site\'s proxy cannot find its own backend server; only the site owner can fix this. Send them this report.'],
     },
     related: ['site-dns', 'upstream-refused', 'upstream-unreachable'],
-    lab: { faults: ['dns-no-resolver'] },
+    lab: { faults: ['dns-unresolvable', 'dns-nxdomain', 'dns-servfail', 'dns-silent', 'dns-no-resolver'] },
     messages: {
       failed: '{count} request(s) failed: the upstream name could not be resolved ({detail}).',
       noResolver: '{count} request(s) failed: nginx must resolve {upstream} at run time but has no `resolver`.',

@@ -34,7 +34,7 @@ export default defineCause({
       ],
     },
     related: ['upstream-timeout', 'upstream-refused', 'database-unavailable', 'proxy-resource-exhausted'],
-    lab: { none: 'not reproduced yet: needs the lab\'s PHP-FPM launcher with pm.max_children = 1 (issue #3); covered by public fixtures' },
+    lab: { faults: ['overload'] },
     messages: {
       eagain: '{count} request(s) failed: {upstream} accept queue is full (EAGAIN): every worker is busy.',
       poolFull: '{count} request(s) failed while the upstream reported its worker pool full ({detail}).',

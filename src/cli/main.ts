@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from '../logs/diagnose.js';
 import { TOOL } from '../version.js';
 import { runCauses } from './causes-command.js';
+import { runLabDemo, runLabList, runLabRun, runLabUp } from './lab-command.js';
 import { runLogs, type LogsFlags } from './logs-command.js';
 
 // A closed pipe (`why502 ... | head`) is not an error.
@@ -51,6 +52,42 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print the catalogue as JSON')
     .action((id: string | undefined, flags: { json?: boolean }) => {
       code = runCauses(id, flags);
+    });
+
+  const lab = program.command('lab').description('the fault lab: real nginx, HAProxy, Apache and Caddy in front of broken upstreams, diagnosed by why502');
+  lab
+    .command('list')
+    .description('list the faults, the cause each must be diagnosed as, and where a proxy cannot produce one')
+    .option('--proxy <proxy>', 'only this proxy')
+    .option('--json', 'print as JSON')
+    .action((flags: { json?: boolean; proxy?: string }) => {
+      code = runLabList(flags);
+    });
+  lab
+    .command('up')
+    .description('start one scenario and keep it running until Ctrl-C (prints the URL and the log paths)')
+    .argument('<proxy>', 'nginx, haproxy, apache or caddy')
+    .argument('<scenario>', 'a fault name, e.g. refuse')
+    .action(async (proxy: string, scenario: string) => {
+      code = await runLabUp(proxy, scenario);
+    });
+  lab
+    .command('run')
+    .description('run scenarios and print the matrix: expected vs diagnosed cause, from which evidence')
+    .option('--proxy <proxy>', 'only this proxy')
+    .option('--scenario <name>', 'only this fault (or proxy/fault)')
+    .option('--concurrency <n>', 'scenarios run at once (default 2)')
+    .option('--json', 'print the results as one JSON document')
+    .option('--markdown', 'print the matrix as a Markdown table')
+    .action(async (flags: { json?: boolean; markdown?: boolean; proxy?: string; scenario?: string; concurrency?: string }) => {
+      code = await runLabRun(flags);
+    });
+  lab
+    .command('demo')
+    .description('run one scenario end to end with a narration (default nginx/keepalive-idle-close)')
+    .option('--scenario <proxy/fault>', 'the scenario to show')
+    .action(async (flags: { scenario?: string }) => {
+      code = await runLabDemo(flags);
     });
 
   try {

@@ -49,6 +49,7 @@ export interface Started {
 export function startProcess(cmd: string, args: string[], opts: SpawnOptions & { stopSignal?: NodeJS.Signals; graceMs?: number } = {}): Started {
   hook();
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  child.on('error', () => undefined);
   if (child.pid === undefined) {
     // spawn reports ENOENT asynchronously; give a clear error now.
     throw new Error(`cannot start ${cmd}`);

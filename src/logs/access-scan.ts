@@ -24,7 +24,7 @@ export interface TimeWindow {
 export interface ChunkScan {
   lines: number;
   candidates: { line: number; text: string }[];
-  runs: { time: number; n: number }[];
+  runs: { time: number; last: number; n: number }[];
   lastTime: number | null;
 }
 
@@ -33,7 +33,7 @@ export interface ParsedChunk {
   lines: number;
   unrecognised: number[];
   facts: Fact[];
-  runs: { time: number; n: number }[];
+  runs: { time: number; last: number; n: number }[];
   statuses: Record<string, number>;
   lastTime: number | null;
 }
@@ -145,7 +145,7 @@ export function scanAccessChunk(chunk: LineChunk, format: AccessLogFormat, windo
   const out: ChunkScan = { lines, candidates: [], runs: [], lastTime: null };
   runs.forEach((r, i) => {
     const n = (i + 1 < runs.length ? (runStarts[i + 1] ?? 0) : lines) - (runStarts[i] ?? 0);
-    if (n > 0) out.runs.push({ time: r.time, n });
+    if (n > 0) out.runs.push({ time: r.time, last: r.lastTime, n });
     out.lastTime = r.lastTime;
   });
   let lastEnd = -1;

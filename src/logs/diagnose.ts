@@ -111,21 +111,20 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
       notes: [],
       firstTime: null,
       lastTime: null,
+      accessFirst: null,
+      accessLast: null,
     };
     const env = { zone: zone, opts: options, stats, result };
     return { gen: readFacts(s, plan, env), queue: [], head: 0, done: false, isAccess: plan.mode === 'access', result };
   });
-  const accessSources = sources.filter((s) => s.isAccess);
-  if (accessSources.length > 0 && sources.some((s) => !s.isAccess)) tally.markAccessJoined();
 
   const correlator = new Correlator({
-    joinRequests: accessSources.length > 0 && sources.some((s) => !s.isAccess),
+    // Pasted input may mix error and access lines in one source: always join by request.
+    joinRequests: true,
+    // An access log must have been read past t (or to its end, and reach t) for a missing 5xx line to mean "recovered".
     accessCovers: (t) =>
-      accessSources.length > 0 &&
-      sources.some((s) => !s.isAccess) &&
-      // The access log must have been read past t (or to its end, and reach t) for a missing 5xx line to mean "recovered".
-      accessSources.some(
-        (s) => s.result.firstTime !== null && s.result.firstTime <= t + JOIN_WINDOW_MS && (s.result.lastTime ?? -Infinity) >= t + (s.done ? -JOIN_WINDOW_MS : JOIN_WINDOW_MS),
+      sources.some(
+        (s) => s.result.accessFirst !== null && s.result.accessFirst <= t + JOIN_WINDOW_MS && (s.result.accessLast ?? -Infinity) >= t + (s.done ? -JOIN_WINDOW_MS : JOIN_WINDOW_MS),
       ),
     onIncident: (inc) => {
       let access: Fact | undefined;
@@ -174,6 +173,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
     if (errors.length === 0) errors.push('nothing to read');
   }
 
+  if (sources.some((s) => s.result.accessFirst !== null)) tally.markAccessJoined();
   const causesOut = tally.result();
   const firstTimes = files.map((f) => f.firstTime).filter((t): t is number => t !== null);
   const lastTimes = files.map((f) => f.lastTime).filter((t): t is number => t !== null);
@@ -210,7 +210,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
     },
     errors,
     context: {
-      hadAccessLog: accessSources.length > 0,
+      hadAccessLog: sources.some((s) => s.result.accessFirst !== null),
       hadErrorLog: sources.some((s) => !s.isAccess),
       zoneNote: wallClockFiles.length > 0 && !options.tz ? `times without a zone read in ${zoneSource}` : undefined,
       unrecognisedCount: files.reduce((n, f) => n + f.unrecognised.length, 0),

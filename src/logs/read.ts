@@ -44,6 +44,9 @@ export interface FileReadResult {
   notes: string[];
   firstTime: number | null;
   lastTime: number | null;
+  /** Time span of the access-log requests read (any format, pasted too): errors inside it without a 5xx recovered. */
+  accessFirst: number | null;
+  accessLast: number | null;
 }
 
 export interface FactBatch {
@@ -176,6 +179,11 @@ function noteTime(result: FileReadResult, t: number | null): void {
   if (t === null) return;
   if (result.firstTime === null || t < result.firstTime) result.firstTime = t;
   if (result.lastTime === null || t > result.lastTime) result.lastTime = t;
+}
+
+function noteAccessTime(result: FileReadResult, t: number): void {
+  if (result.accessFirst === null || t < result.accessFirst) result.accessFirst = t;
+  if (result.accessLast === null || t > result.accessLast) result.accessLast = t;
 }
 
 /**
@@ -322,6 +330,7 @@ function makeCtx(env: ReaderEnv, lineNo: number, out: Fact[], onTime: (t: number
       onTime(rec.time);
       if (!inWindow(rec.time, opts)) return;
       noteTime(result, rec.time);
+      noteAccessTime(result, rec.time);
       stats.requests++;
       stats.timeline.addRequests(rec.time);
       stats.addStatus(rec.status);
@@ -405,6 +414,9 @@ function applyParsed(p: ParsedChunk, startLine: number, env: ReaderEnv, out: Fac
     stats.requests += r.n;
     stats.timeline.addRequests(r.time, r.n);
     noteTime(result, r.time);
+    noteTime(result, r.last);
+    noteAccessTime(result, r.time);
+    noteAccessTime(result, r.last);
   }
   for (const [status, n] of Object.entries(p.statuses)) stats.addStatus(Number(status), n);
   for (const f of p.facts) {

@@ -1,11 +1,14 @@
-/** http-to-fastcgi: fastcgi_pass points at a port that speaks HTTP, not FastCGI. */
+/** http-to-fastcgi: the proxy speaks FastCGI to a port that speaks HTTP. */
 import { okResponse, rawServer } from './raw-server.js';
 import type { Fault } from './types.js';
 
 export const httpToFastcgi: Fault = {
   name: 'http-to-fastcgi',
-  title: 'fastcgi_pass points at an HTTP server (a Node/Go app) instead of PHP-FPM',
+  title: 'the proxy speaks FastCGI to an HTTP server (a Node/Go app) instead of PHP-FPM',
   cause: 'protocol-mismatch',
-  start: () => rawServer((s) => s.end(okResponse()), { waitHeaders: false }),
-  nginx: (u) => ({ location: `include /etc/nginx/fastcgi_params;\n    fastcgi_param SCRIPT_FILENAME /srv/www/index.php;\n    fastcgi_pass ${u.address};` }),
+  async start(env) {
+    const raw = await rawServer((s) => s.end(okResponse()), { waitHeaders: false });
+    return { target: { scheme: 'fastcgi', servers: [raw.address], fastcgi: { root: env.dir } }, stop: raw.stop };
+  },
+  notFor: { haproxy: 'not applicable: the lab runs HAProxy as an HTTP proxy (its fcgi-app is not configured)' },
 };

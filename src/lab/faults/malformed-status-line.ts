@@ -1,11 +1,10 @@
 /** malformed-status-line: the upstream's status line is not HTTP. */
-import { rawServer } from './raw-server.js';
+import { httpTarget, rawServer } from './raw-server.js';
 import type { Fault } from './types.js';
 
 export const malformedStatusLine: Fault = {
   name: 'malformed-status-line',
   title: 'the upstream answers "HTTP/1.1 OK" without a status code',
   cause: 'upstream-invalid-response',
-  start: () => rawServer((s) => s.end('HTTP/1.1 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n')),
-  nginx: (u) => ({ location: `proxy_pass http://${u.address};` }),
+  start: () => rawServer((s) => s.end('HTTP/1.1 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n')).then(httpTarget),
 };

@@ -7,13 +7,13 @@ import type { Fault } from './types.js';
 
 export const plainToTls: Fault = {
   name: 'plain-to-tls',
-  title: 'proxy_pass http:// points at a TLS port (8443-style), which drops plain HTTP',
+  title: 'the proxy speaks plain HTTP (http://) to a TLS port (8443-style), which drops plain HTTP',
   cause: 'protocol-mismatch',
   async start(env) {
     const ca = await env.ca();
     const leaf = await makeLeaf(join(env.dir, 'certs'), ca, 'plain-to-tls', { names: ['localhost', '127.0.0.1'] });
     // Node's TLS (OpenSSL) drops a connection whose first bytes are a plain HTTP request, like most TLS servers.
-    return tlsServer((s) => s.end(okResponse()), leaf, {}, await freeTlsLikePort());
+    const raw = await tlsServer((s) => s.end(okResponse()), leaf, {}, await freeTlsLikePort());
+    return { target: { scheme: 'http', servers: [raw.address] }, stop: raw.stop };
   },
-  nginx: (u) => ({ location: `proxy_pass http://${u.address};` }),
 };

@@ -4,6 +4,13 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import type { Upstream } from './types.js';
 
+/** A listening server and how to stop it. */
+export interface RawServer {
+  /** "127.0.0.1:port" or "unix:/path". */
+  address: string;
+  stop: () => Promise<void>;
+}
+
 export type OnRequest = (socket: Socket, firstChunk: Buffer) => void;
 
 /** Read until the end of the request header (or the first chunk for non-HTTP clients), then call `onRequest`. */
@@ -31,7 +38,7 @@ function attach(server: Server, onRequest: OnRequest, waitHeaders: boolean, even
   return sockets;
 }
 
-function listen(server: Server, target: { port: number } | { path: string }): Promise<string> {
+function listenOnce(server: Server, target: { port: number } | { path: string }): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     const done = (): void => {
@@ -41,6 +48,18 @@ function listen(server: Server, target: { port: number } | { path: string }): Pr
     if ('path' in target) server.listen(target.path, done);
     else server.listen(target.port, '127.0.0.1', done);
   });
+}
+
+/**
+ * Listen on the target. An ephemeral port ending in 443 is given back and another taken: why502 reads plain
+ * HTTP failures on such ports as HTTP sent to a TLS port, and a plain fault must not look like one by chance.
+ */
+async function listen(server: Server, target: { port: number } | { path: string }): Promise<string> {
+  for (let i = 0; ; i++) {
+    const address = await listenOnce(server, target);
+    if ('path' in target || target.port !== 0 || !address.endsWith('443') || i > 5) return address;
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 }
 
 function stopper(server: Server, sockets: Set<Socket>): () => Promise<void> {
@@ -55,23 +74,28 @@ function stopper(server: Server, sockets: Set<Socket>): () => Promise<void> {
  * A plain TCP (or unix socket) server that hands each request to `onRequest`.
  * @example await rawServer((s) => s.end('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'))
  */
-export async function rawServer(onRequest: OnRequest, opts: { path?: string; waitHeaders?: boolean } = {}): Promise<Upstream> {
+export async function rawServer(onRequest: OnRequest, opts: { path?: string; waitHeaders?: boolean; port?: number } = {}): Promise<RawServer> {
   const server = createServer();
   const sockets = attach(server, onRequest, opts.waitHeaders ?? true, 'connection');
-  const address = await listen(server, opts.path ? { path: opts.path } : { port: 0 });
-  return { address, speaks: 'http', stop: stopper(server, sockets) };
+  const address = await listen(server, opts.path ? { path: opts.path } : { port: opts.port ?? 0 });
+  return { address, stop: stopper(server, sockets) };
 }
 
 /** A TLS server with the given certificate that hands each decrypted request to `onRequest`. */
-export async function tlsServer(onRequest: OnRequest, cert: { cert: string; key: string }, extra: TlsOptions = {}, port = 0): Promise<Upstream> {
+export async function tlsServer(onRequest: OnRequest, cert: { cert: string; key: string }, extra: TlsOptions = {}, port = 0): Promise<RawServer> {
   const server = createTlsServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key), ...extra });
   server.on('tlsClientError', () => undefined);
   const sockets = attach(server, onRequest, true, 'secureConnection');
   const address = await listen(server, { port });
-  return { address, speaks: 'https', stop: stopper(server, sockets) };
+  return { address, stop: stopper(server, sockets) };
 }
 
 /** A complete, valid HTTP/1.1 response. */
 export function okResponse(body = 'ok\n', extraHeaders = ''): string {
   return `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extraHeaders}\r\n${body}`;
+}
+
+/** The upstream of a plain HTTP server: the proxy speaks HTTP to it. */
+export function httpTarget(raw: RawServer): Upstream {
+  return { target: { scheme: 'http', servers: [raw.address] }, stop: raw.stop };
 }

@@ -1,11 +1,10 @@
 /** reset-before-response: the upstream resets the connection (RST) after reading the request. */
-import { rawServer } from './raw-server.js';
+import { httpTarget, rawServer } from './raw-server.js';
 import type { Fault } from './types.js';
 
 export const resetBeforeResponse: Fault = {
   name: 'reset-before-response',
   title: 'the upstream resets the connection (RST) after reading the request, like a crashing worker',
   cause: 'upstream-closed-early',
-  start: () => rawServer((s) => s.resetAndDestroy()),
-  nginx: (u) => ({ location: `proxy_pass http://${u.address};` }),
+  start: () => rawServer((s) => s.resetAndDestroy()).then(httpTarget),
 };

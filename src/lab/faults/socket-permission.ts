@@ -1,20 +1,23 @@
 /** socket-permission: a unix socket owned by root with mode 0600, which the proxy's workers may not open. */
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { okResponse, rawServer } from './raw-server.js';
+import { httpTarget, okResponse, rawServer } from './raw-server.js';
 import type { Fault } from './types.js';
+
+const NOT_ROOT = 'not applicable: the lab is not running as root, so the proxy runs as this user and can open its 0600 socket';
 
 export const socketPermission: Fault = {
   name: 'socket-permission',
-  title: 'the upstream listens on a unix socket with mode 0600 owned by another user',
+  title: 'the upstream listens on a unix socket with mode 0600 owned by root; the proxy workers run as another user',
   cause: 'permission-denied',
   async start(env) {
     const path = join(env.dir, 'app.sock');
-    const u = await rawServer((s) => s.end(okResponse()), { path });
+    const raw = await rawServer((s) => s.end(okResponse()), { path });
     await chmod(path, 0o600);
-    return u;
+    return httpTarget(raw);
   },
-  nginx: (u) =>
-    // Only meaningful when nginx's workers drop privileges, i.e. nginx starts as root.
-    process.getuid?.() === 0 ? { location: `proxy_pass http://${u.address}:;` } : 'not applicable: nginx runs as this user, so a 0600 socket of this user stays accessible (run as root)',
+  notFor: {
+    caddy: 'not applicable: Caddy runs as the user that starts it and has no setting to drop privileges, so it can open a socket of its own user',
+    ...(process.getuid?.() === 0 ? {} : { nginx: NOT_ROOT, apache: NOT_ROOT, haproxy: NOT_ROOT }),
+  },
 };

@@ -4,9 +4,11 @@ import type { Fault } from './types.js';
 
 export const tlsToPlain: Fault = {
   name: 'tls-to-plain',
-  title: 'proxy_pass https:// points at a plain-HTTP port',
+  title: 'the proxy speaks TLS (https://) to a port that speaks plain HTTP',
   cause: 'protocol-mismatch',
-  // A plain HTTP server answers whatever arrives (a TLS ClientHello) with an HTTP error, like real servers do.
-  start: () => rawServer((s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'), { waitHeaders: false }),
-  nginx: (u) => ({ location: `proxy_pass https://${u.address};` }),
+  async start() {
+    // A plain HTTP server answers whatever arrives (here a TLS ClientHello) with an HTTP error, as real servers do.
+    const raw = await rawServer((s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'), { waitHeaders: false });
+    return { target: { scheme: 'https', servers: [raw.address] }, stop: raw.stop };
+  },
 };

@@ -1,27 +1,11 @@
-/** Starts a real nginx (Debian package) on loopback with a generated config in a temporary directory. */
+/** Starts a real nginx (Debian package) on loopback with a config generated from the target in a temporary directory. */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ProxyTarget } from '../faults/types.js';
 import { freePort } from '../ports.js';
 import { startProcess, waitForPort } from '../processes.js';
-import type { RunningProxy } from './types.js';
-
-export interface NginxSpec {
-  /** Working directory (config, logs, temp files go under it). */
-  dir: string;
-  /** Directives at http{} level: upstream blocks, resolver, log formats. */
-  http?: string;
-  /** Directives inside the lab's server{}: locations, proxy_* settings. */
-  server: string;
-  /** worker_connections (default 256). */
-  workerConnections?: number;
-  /** error_log level (default "warn", so "upstream server temporarily disabled" shows). */
-  errorLogLevel?: 'debug' | 'info' | 'notice' | 'warn' | 'error';
-  /** access_log format name or definition (default: combined, as Debian's nginx.conf). */
-  accessLogFormat?: string;
-  /** Return instead of failing when nginx refuses to start (its error is in startError). */
-  allowStartFailure?: boolean;
-}
+import { socketPath, type LaunchSpec, type RunningProxy } from './types.js';
 
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
 
@@ -31,11 +15,48 @@ export function nginxBinary(): string | null {
   return null;
 }
 
+/** The location and http-level configuration that point nginx at the target. */
+export function nginxUpstreamConfig(t: ProxyTarget): { http: string; location: string } {
+  const http: string[] = [];
+  const loc: string[] = [];
+  const first = t.servers[0] ?? '127.0.0.1:1';
+  const port = first.split(':').pop() ?? '80';
+  const addr = (s: string): string => (socketPath(s) ? `unix:${socketPath(s) ?? ''}` : s);
+  let pass: string;
+  if (t.hostName !== undefined && t.resolver !== undefined) {
+    // A variable makes nginx resolve at request time (with `resolver`, or failing without one).
+    if (t.resolver !== 'none') http.push(`resolver ${t.resolver} valid=1s;`, 'resolver_timeout 1s;');
+    loc.push(`set $backend ${t.hostName}:${port};`);
+    pass = '$backend';
+  } else if (t.hostName !== undefined) {
+    pass = `${t.hostName}:${port}`;
+  } else if (t.servers.length > 1 || t.keepalive || t.failFast) {
+    http.push('upstream app_pool {', ...t.servers.map((s) => `    server ${addr(s)}${t.failFast ? ' max_fails=1 fail_timeout=30s' : ''};`), ...(t.keepalive ? ['    keepalive 16;'] : []), '  }');
+    pass = 'app_pool';
+  } else if (socketPath(first)) {
+    // proxy_pass takes a URL ("http://unix:/path:"); fastcgi_pass an address ("unix:/path").
+    pass = t.scheme === 'fastcgi' ? `unix:${socketPath(first) ?? ''}` : `unix:${socketPath(first) ?? ''}:`;
+  } else {
+    pass = first;
+  }
+  if (t.scheme === 'fastcgi') {
+    loc.push('include /etc/nginx/fastcgi_params;', `fastcgi_param SCRIPT_FILENAME ${t.fastcgi?.root ?? '/srv'}$fastcgi_script_name;`, `fastcgi_pass ${pass};`);
+    if (t.readTimeoutMs) loc.push(`fastcgi_read_timeout ${t.readTimeoutMs}ms;`);
+    return { http: http.join('\n  '), location: loc.join('\n    ') };
+  }
+  loc.push(`proxy_pass ${t.scheme}://${pass};`);
+  if (t.keepalive) loc.push('proxy_http_version 1.1;', 'proxy_set_header Connection "";');
+  if (t.readTimeoutMs) loc.push(`proxy_read_timeout ${t.readTimeoutMs}ms;`);
+  if (t.verify) loc.push('proxy_ssl_verify on;', `proxy_ssl_trusted_certificate ${t.verify.ca};`, 'proxy_ssl_server_name on;', `proxy_ssl_name ${t.verify.name};`);
+  if (t.tlsVersion) loc.push(`proxy_ssl_protocols ${t.tlsVersion};`);
+  return { http: http.join('\n  '), location: loc.join('\n    ') };
+}
+
 /**
  * Start nginx in the foreground (daemon off) as a tracked child process.
- * @example const ngx = await launchNginx({ dir, server: 'location / { proxy_pass http://127.0.0.1:9; }' });
+ * @example const ngx = await launchNginx({ dir, target: { scheme: 'http', servers: ['127.0.0.1:9'] } });
  */
-export async function launchNginx(spec: NginxSpec): Promise<RunningProxy> {
+export async function launchNginx(spec: LaunchSpec & { errorLogLevel?: string; accessLogFormat?: string; extraServer?: string }): Promise<RunningProxy> {
   const bin = nginxBinary();
   if (!bin) throw new Error('nginx is not installed (apt-get install nginx)');
   const { dir } = spec;
@@ -48,27 +69,31 @@ export async function launchNginx(spec: NginxSpec): Promise<RunningProxy> {
   const port = await freePort();
   const errorLog = join(logs, 'error.log');
   const accessLog = join(logs, 'access.log');
-  const format = spec.accessLogFormat ?? 'combined';
-  const formatDef = /^\w+$/.test(format) ? '' : `log_format lab '${format.replace(/'/g, "\\'")}';`;
+  const format = spec.accessLogFormat;
+  const up = nginxUpstreamConfig(spec.target);
+  // Level warn shows "upstream server temporarily disabled"; the access log is Debian's default, combined.
   const conf = `# why502 lab: generated nginx config
 worker_processes 1;
 daemon off;
 pid ${join(dir, 'nginx.pid')};
 error_log ${errorLog} ${spec.errorLogLevel ?? 'warn'};
-events { worker_connections ${spec.workerConnections ?? 256}; }
+events { worker_connections ${spec.target.maxConnections ?? 256}; }
 http {
-  ${formatDef}
-  access_log ${accessLog} ${formatDef ? 'lab' : format};
+  ${format ? `log_format lab '${format.replace(/'/g, "\\'")}';` : ''}
+  access_log ${accessLog} ${format ? 'lab' : 'combined'};
   client_body_temp_path ${tmp}/body;
   proxy_temp_path ${tmp}/proxy;
   fastcgi_temp_path ${tmp}/fastcgi;
   uwsgi_temp_path ${tmp}/uwsgi;
   scgi_temp_path ${tmp}/scgi;
-  ${spec.http ?? ''}
+  ${up.http}
   server {
     listen 127.0.0.1:${port};
     server_name lab.local;
-    ${spec.server}
+    location / {
+    ${up.location}
+    }
+    ${spec.extraServer ?? ''}
   }
 }
 `;
@@ -76,22 +101,14 @@ http {
   await writeFile(configPath, conf);
   const proc = startProcess(bin, ['-p', dir, '-c', configPath, '-e', errorLog]);
   const alive = (): boolean => proc.child.exitCode === null && proc.child.signalCode === null;
-  const base: Omit<RunningProxy, 'startError'> = {
-    kind: 'nginx',
-    url: `http://127.0.0.1:${port}`,
-    port,
-    logs: { error: errorLog, access: accessLog },
-    configPath,
-    stop: () => proc.stop(),
-  };
+  const base: RunningProxy = { kind: 'nginx', url: `http://127.0.0.1:${port}`, port, logs: [errorLog, accessLog], configPath, stop: () => proc.stop() };
   try {
     await waitForPort(port, '127.0.0.1', 8000, alive);
   } catch (e) {
     await proc.stop();
     const log = existsSync(errorLog) ? await readFile(errorLog, 'utf8') : '';
     const why = (log.split('\n').find((l) => /\[emerg\]/.test(l)) ?? proc.output().trim()) || (e instanceof Error ? e.message : String(e));
-    if (spec.allowStartFailure) return { ...base, startError: why };
-    throw new Error(`nginx did not start: ${why}`);
+    return { ...base, logs: [errorLog], startError: why };
   }
   return base;
 }
