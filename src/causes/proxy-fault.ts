@@ -1,6 +1,6 @@
 /** proxy-fault: the proxy itself misbehaves (crash, bug, bad reload). */
 import { defineCause } from './types.js';
-import { claim, near, own } from './util.js';
+import { claim, own } from './util.js';
 
 export default defineCause({
   meta: {
@@ -30,11 +30,15 @@ export default defineCause({
     lab: { none: 'Crashing a proxy on purpose needs a faulty module or build; covered by fixtures from the proxies\' source.' },
     messages: {
       crash: 'The proxy failed: {detail}.',
+      bindFailed: 'The proxy could not listen on its port (address in use): it did not start — or a second copy was started while the first runs on.',
     },
   },
   detect(i) {
-    const f = own(i, 'proxy-crash')[0] ?? near(i, 'proxy-crash')[0];
+    // Only the proxy's own lines: a crash or a refused reload does not explain other requests' failures.
+    const f = own(i, 'proxy-crash')[0];
     if (!f) return null;
-    return claim(own(i, 'proxy-crash').length > 0 ? 0.8 : 0.5, 'crash', [f], f.detail ?? 'crash');
+    // A failed bind() is also what a second, accidental start writes while the real server runs on.
+    if (f.detail === 'bind-failed') return claim(0.45, 'bindFailed', [f]);
+    return claim(0.8, 'crash', [f], f.detail ?? 'crash');
   },
 });

@@ -1,6 +1,6 @@
 /** proxy-resource-exhausted: the proxy's own limits (fds, worker_connections, ports, memory, circuit breakers). */
 import { defineCause } from './types.js';
-import { claim, near, own, withErrno } from './util.js';
+import { claim, hasOtherMechanism, near, own, withErrno } from './util.js';
 
 export default defineCause({
   meta: {
@@ -29,17 +29,26 @@ export default defineCause({
       ],
       visitor: ['The site\'s front server is at its limit. Wait a minute and retry.'],
     },
+    fixesByMessage: {
+      rateLimit: [
+        'These 503s come from your own `limit_req` / `limit_conn`. If they hit real visitors, raise the `burst` (`limit_req zone=perip burst=20 nodelay;`) or the rate of the zone, or exempt trusted clients with a `geo`/`map` key that is empty for them.',
+        'Log rejections at a lower level to keep the error log readable: `limit_req_log_level warn;`.',
+      ],
+    },
     related: ['upstream-overloaded', 'proxy-fault'],
     lab: { faults: ['few-worker-connections'] },
     messages: {
       exhausted: '{count} request(s) failed: the proxy ran out of {detail}.',
+      rateLimit: '{count} request(s) were refused by the proxy\'s own rate limit (limit_req / limit_conn): deliberate 503s, not an upstream failure.',
     },
   },
   detect(i) {
-    const r = own(i, 'proxy-resource')[0] ?? near(i, 'proxy-resource')[0];
+    const mine = own(i, 'proxy-resource')[0];
+    // A limit reached nearby explains only failures that show no mechanism of their own.
+    const r = mine ?? (hasOtherMechanism(i, []) ? undefined : near(i, 'proxy-resource')[0]);
     if (r) {
-      const detail = r.detail === 'rate-limit' ? 'its configured rate limit (limit_req / limit_conn)' : (r.detail ?? 'resources');
-      return claim(r === i.facts[0] || own(i, 'proxy-resource').length > 0 ? 0.9 : 0.6, 'exhausted', [r], detail);
+      if (r.detail === 'rate-limit') return claim(0.85, 'rateLimit', [r]);
+      return claim(mine ? 0.9 : 0.6, 'exhausted', [r], r.detail ?? 'resources');
     }
     const ports = withErrno(i, 'connect-failed', ['EADDRNOTAVAIL']);
     if (ports) return claim(0.88, 'exhausted', [ports], 'local ports (EADDRNOTAVAIL)');

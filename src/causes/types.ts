@@ -76,6 +76,8 @@ export interface CauseMeta {
   /** Symptom causes this deeper cause explains: when both claim a request, this one takes it. */
   explains?: CauseId[];
   fixes: { owner: string[]; visitor: string[] };
+  /** Owner fixes for one mechanism (by message id): shown first when the evidence is that mechanism. */
+  fixesByMessage?: Record<string, string[]>;
   related: CauseId[];
   /** Lab faults that reproduce it, or the reason the lab cannot. */
   lab: { faults: string[] } | { none: string };

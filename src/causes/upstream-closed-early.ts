@@ -1,6 +1,6 @@
 /** upstream-closed-early: the upstream closed or reset the connection before a complete response. */
 import { defineCause } from './types.js';
-import { accessFact, claim, hasOtherMechanism, lastOf, near, own } from './util.js';
+import { accessFact, claim, hasOtherMechanism, lastOf, near, own, sameBackend } from './util.js';
 
 export default defineCause({
   meta: {
@@ -43,7 +43,7 @@ export default defineCause({
     },
   },
   detect(i) {
-    const killed = [...own(i, 'upstream-worker-killed', 'oom-kill'), ...near(i, 'upstream-worker-killed', 'oom-kill')];
+    const killed = [...own(i, 'upstream-worker-killed', 'oom-kill'), ...near(i, 'upstream-worker-killed', 'oom-kill').filter((c) => sameBackend(c, i))];
     const closed = own(i, 'upstream-closed', 'upstream-reset')[0];
     if (closed && killed[0]) return claim(0.9, 'killed', [killed[0], closed], killed[0].detail ?? killed[0].kind);
     if (closed) {

@@ -1,6 +1,6 @@
 /** upstream-overloaded: the upstream's own capacity is full (backlog, EAGAIN, worker pool). */
 import { defineCause } from './types.js';
-import { claim, near, own, withErrno } from './util.js';
+import { claim, near, own, sameBackend, withErrno } from './util.js';
 
 export default defineCause({
   meta: {
@@ -42,7 +42,7 @@ export default defineCause({
     },
   },
   detect(i) {
-    const capacity = [...own(i, 'upstream-capacity'), ...near(i, 'upstream-capacity')];
+    const capacity = [...own(i, 'upstream-capacity'), ...near(i, 'upstream-capacity').filter((c) => sameBackend(c, i))];
     const eagain = withErrno(i, 'connect-failed', ['EAGAIN']);
     const timeout = own(i, 'timeout')[0];
     const cap = capacity[0];

@@ -41,6 +41,7 @@ export default defineCause({
       neverConnected: '{count} request(s) failed before a connection to {upstream} was established ($upstream_connect_time "-"); the error log says exactly why.',
       cdn521: 'The CDN edge reports the origin refused the connection (Cloudflare 521).',
       serviceDown: '{count} request(s) failed: {upstream} refused connections while its service was down ({detail}).',
+      connectFailed: '{count} request(s) failed: the proxy could not connect to {upstream} ({detail}); its error log names the exact reason.',
       serviceDownOnly: 'A service behind the proxy stopped or failed to start ({detail}); connections to it are refused until it runs again.',
     },
   },
@@ -53,6 +54,10 @@ export default defineCause({
     if (down && i.facts.every((f) => f.kind === 'service-down')) return claim(0.5, 'serviceDownOnly', [down], down.detail);
     const cf = cdnCode(i, ['521']);
     if (cf) return claim(0.8, 'cdn521', [cf]);
+    // "Connection failure" without the OS error (HAProxy SC, Envoy UF, Apache AH01114): refused is by far the
+    // most common reason, but unreachable or filtered hosts say the same.
+    const failed = i.facts.find((f) => f.kind === 'connect-failed' && f.errno === undefined);
+    if (failed) return claim(0.6, 'connectFailed', [failed], failed.detail ?? failed.software ?? 'connect');
     // Access log only: nginx writes $upstream_connect_time "-" when no connection was made.
     const acc = accessFact(i);
     if (acc && acc.kind === 'gateway-status' && acc.status === 502 && !hasOtherMechanism(i, [])) {

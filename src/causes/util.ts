@@ -42,3 +42,23 @@ export function claim(confidence: number, messageId: string, facts: Fact[], deta
 export function lastOf<T>(list: readonly T[] | undefined): T | undefined {
   return list && list.length > 0 ? list[list.length - 1] : undefined;
 }
+
+/**
+ * Can a line from an upstream's own log (PHP-FPM, gunicorn, uWSGI) be about this incident's upstream? Only
+ * when the proxy spoke that server's protocol to it: PHP-FPM serves FastCGI, gunicorn HTTP. Lines from the
+ * kernel, systemd or an application log, and incidents whose protocol is unknown, can always be.
+ */
+export function sameBackend(context: Fact, i: Incident): boolean {
+  const scheme = i.facts.find((f) => f.scheme !== undefined)?.scheme;
+  if (scheme === undefined) return true;
+  switch (context.software) {
+    case 'php-fpm':
+      return scheme === 'fastcgi';
+    case 'uwsgi':
+      return scheme === 'uwsgi' || scheme === 'http';
+    case 'gunicorn':
+      return scheme === 'http' || scheme === 'https';
+    default:
+      return true;
+  }
+}

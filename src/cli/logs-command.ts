@@ -13,7 +13,8 @@ export interface LogsFlags extends OutputFlags {
 
 const FORMAT_IDS = ['nginx-error', 'nginx-access', 'mixed'];
 
-export async function runLogs(paths: string[], flags: LogsFlags): Promise<number> {
+export async function runLogs(pathsIn: string[], flags: LogsFlags): Promise<number> {
+  let paths = pathsIn;
   if (flags.format !== undefined && !FORMAT_IDS.includes(flags.format)) {
     throw new UsageError(`--format ${flags.format}: unknown format (known: ${FORMAT_IDS.join(', ')})`);
   }
@@ -25,6 +26,8 @@ export async function runLogs(paths: string[], flags: LogsFlags): Promise<number
   if (paths.length === 0 && process.stdin.isTTY) {
     throw new UsageError('no log given: name files or a directory, or pipe/paste lines on stdin with `-` (end with Ctrl-D)');
   }
+  if (paths.length === 0) paths = ['-'];
+  if (flags.json && flags.markdown) throw new UsageError('choose one of --json and --markdown');
   const opts: Parameters<typeof diagnoseLogs>[1] = {};
   if (flags.format !== undefined) opts.format = flags.format;
   if (flags.logFormat !== undefined) opts.logFormat = flags.logFormat;
@@ -33,6 +36,6 @@ export async function runLogs(paths: string[], flags: LogsFlags): Promise<number
   if (flags.tz !== undefined) opts.tz = flags.tz;
   const report = await diagnoseLogs(paths, opts);
   emitReport(report, flags);
-  const nothingRead = (report.stats.linesRead ?? 0) === 0;
+  const nothingRead = (report.stats.linesRead ?? 0) === 0 || (report.stats.linesRecognised ?? 0) === 0;
   return exitCodeFor(report, nothingRead);
 }

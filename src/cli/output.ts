@@ -5,6 +5,7 @@ import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { renderText } from '../report/render-text.js';
 import type { Report } from '../report/types.js';
+import { UsageError } from '../logs/diagnose.js';
 
 export interface OutputFlags {
   json?: boolean;
@@ -13,10 +14,13 @@ export interface OutputFlags {
   redact?: boolean;
 }
 
-/** Contract exit codes: 0 nothing wrong, 1 a cause found, 2 nothing could be read. */
+/**
+ * Contract exit codes: 0 nothing wrong, 1 a cause or finding, 2 nothing could be read or examined.
+ * Failed requests no evidence explains are a finding too: something is wrong even if the logs do not say what.
+ */
 export function exitCodeFor(r: Report, nothingRead: boolean): number {
-  if (nothingRead) return 2;
-  return r.causes.length > 0 ? 1 : 0;
+  if (r.causes.length > 0 || (r.stats.unexplained ?? 0) > 0) return 1;
+  return nothingRead ? 2 : 0;
 }
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
@@ -34,7 +38,11 @@ export function emitReport(report: Report, flags: OutputFlags): void {
   else if (flags.markdown) text = renderMarkdown(r);
   else text = renderText(r, { color: !toFile && useColor(process.stdout), width: process.stdout.columns ?? 120 });
   if (toFile) {
-    writeFileSync(flags.output as string, text);
+    try {
+      writeFileSync(flags.output as string, text);
+    } catch (e) {
+      throw new UsageError(`--output ${flags.output ?? ''}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
     if (process.stderr.isTTY) process.stderr.write(`report written to ${flags.output}\n`);
   } else {
     process.stdout.write(text);

@@ -9,6 +9,8 @@ import { isContextFact, type Fact } from '../evidence/facts.js';
 export const JOIN_WINDOW_MS = 2000;
 // A request's next line may come as late as its next attempt's timeout.
 const RETRY_WINDOW_MS = 600_000;
+// A burst inherits the context that explained its start for at most this long after that context line.
+const BURST_MS = 60_000;
 // Context facts and open incidents kept at most (a flood of them must not grow memory).
 const MAX_OPEN = 20_000;
 const MAX_CONTEXT = 5_000;
@@ -197,7 +199,9 @@ export class Correlator {
     }
     // A burst of failures keeps the context that explained its start (one capacity warning, many 502s).
     if (this.burst.context.length > 0 && inc.first - this.burst.last <= JOIN_WINDOW_MS) {
-      for (const c of this.burst.context) if (!ctx.includes(c)) (ctx === NO_FACTS ? (ctx = []) : ctx).push(c);
+      for (const c of this.burst.context) {
+        if (!ctx.includes(c) && inc.first - (c.time ?? 0) <= BURST_MS) (ctx === NO_FACTS ? (ctx = []) : ctx).push(c);
+      }
     }
     inc.context = ctx;
     const recovered = inc.hasError && !inc.hasAccess && retryable(inc.facts) && this.opts.accessCovers(inc.last);

@@ -189,7 +189,7 @@ export class Tally {
         lastSeen: total.last === null ? null : iso(total.last),
         upstreams,
         evidence: [...total.samples.map((s) => ({ ...s })), ...total.notes.map((n) => ({ source: 'log' as const, text: n }))],
-        fixes: { owner: [...cause.meta.fixes.owner], visitor: [...cause.meta.fixes.visitor] },
+        fixes: { owner: [...(top ? (cause.meta.fixesByMessage?.[top[0]] ?? []) : []), ...cause.meta.fixes.owner], visitor: [...cause.meta.fixes.visitor] },
       };
       if (top) rc.messageId = top[0];
       if (top) rc.message = fillMessage(cause.meta.messages[top[0]] ?? top[0], { count: total.count, recovered: total.recovered, upstream: upstreams[0], detail: top[1].detail });

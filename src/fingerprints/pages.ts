@@ -16,7 +16,7 @@ export interface PageRule {
   /** What the page says about the failure; absent when it only says "bad gateway". */
   kind?: FactKind | ((m: RegExpExecArray) => FactKind | undefined);
   detail?: string | ((m: RegExpExecArray) => string | undefined);
-  errno?: ErrnoCode;
+  errno?: ErrnoCode | ((m: RegExpExecArray) => ErrnoCode | undefined);
   /** true for text that names the layer without naming a failure (a footer, a header). */
   marker?: boolean;
 }
@@ -24,6 +24,8 @@ export interface PageRule {
 // Envoy's local reply: "upstream connect error or disconnect/reset before headers. reset reason: <reason>[, transport failure reason: <tls>]".
 const ENVOY_RESET: Record<string, FactKind> = {
   'connection failure': 'connect-failed',
+  'remote connection failure': 'connect-failed',
+  'local connection failure': 'connect-failed',
   'connection timeout': 'timeout',
   'connection termination': 'reused-connection-failed',
   'remote reset': 'upstream-reset',
@@ -57,6 +59,9 @@ const CLOUDFLARE_CODES: Record<string, FactKind> = {
 export const PAGE_RULES: PageRule[] = [
   // nginx (ngx_http_special_response.c): tail and the 502/503/504 titles.
   { layer: 'nginx', re: /<hr><center>(nginx(?:\/[\d.]+)?)<\/center>/i, marker: true, detail: (m) => m[1] },
+  // The same page as a browser shows it (copied text): "502 Bad Gateway" then "nginx/1.22.1".
+  { layer: 'nginx', re: /^(nginx(?:\/\d+\.\d+\.\d+)?)$/, marker: true, detail: (m) => m[1] },
+  { layer: 'unknown', re: /^(50[234]) (?:Bad Gateway|Service (?:Temporarily )?Unavailable|Gateway Time-?out)$/i, status: (m) => Number(m[1]) },
   { layer: 'openresty', re: /<hr><center>(openresty(?:\/[\d.]+)?)<\/center>/i, marker: true, detail: (m) => m[1] },
   { layer: 'cloudflare', re: /<hr><center>cloudflare<\/center>/i, marker: true },
   { layer: 'unknown', re: /<title>(50[234]) (?:Bad Gateway|Service (?:Temporarily )?Unavailable|Gateway Time-?out)<\/title>/i, status: (m) => Number(m[1]) },
@@ -80,6 +85,7 @@ export const PAGE_RULES: PageRule[] = [
     status: 503,
     kind: envoyKind,
     detail: (m) => (m[1] ?? '').trim(),
+    errno: (m) => (/delayed connect error: ?111\b/.test(m[2] ?? '') ? 'ECONNREFUSED' : undefined),
   },
   { layer: 'envoy', re: /^no healthy upstream$/i, status: 503, kind: 'no-live-upstreams' },
   { layer: 'envoy', re: /^upstream request timeout$/i, status: 504, kind: 'timeout', detail: 'envoy-route-timeout' },
@@ -156,7 +162,8 @@ export function matchPage(text: string): PageMatch[] {
     if (status !== undefined) r.status = status;
     if (kind !== undefined) r.kind = kind;
     if (detail !== undefined) r.detail = detail;
-    if (rule.errno) r.errno = rule.errno;
+    const errno = resolve(rule.errno, m);
+    if (errno !== undefined) r.errno = errno;
     out.push(r);
   }
   return out;

@@ -28,6 +28,16 @@ export interface DiagnoseLogsOptions extends ReadOptions {
   now?: number;
 }
 
+function sameZone(a: ZoneRule, b: ZoneRule): boolean {
+  return a.kind === 'offset' && b.kind === 'offset' ? a.minutes === b.minutes : JSON.stringify(a) === JSON.stringify(b);
+}
+
+function formatOffset(z: ZoneRule): string {
+  if (z.kind === 'zone') return z.zone;
+  const m = Math.abs(z.minutes);
+  return `${z.minutes < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
 /** A usage problem the CLI reports with exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -39,7 +49,12 @@ export class UsageError extends Error {
 /** Parse --tz: "UTC", "+02:00", "-0530" or an IANA zone name. */
 export function parseZone(tz: string): ZoneRule {
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(tz.trim());
-  if (m) return { kind: 'offset', minutes: (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) };
+  if (m) {
+    const minutes = Number(m[2]) * 60 + Number(m[3]);
+    // Real offsets run from -12:00 to +14:00.
+    if (Number(m[3]) >= 60 || minutes > 14 * 60) throw new UsageError(`--tz ${tz}: not a time-zone offset (from -12:00 to +14:00)`);
+    return { kind: 'offset', minutes: (m[1] === '-' ? -1 : 1) * minutes };
+  }
   if (/^(?:utc|gmt|z)$/i.test(tz.trim())) return { kind: 'offset', minutes: 0 };
   if (!isValidZone(tz)) throw new UsageError(`--tz ${tz}: not a time zone (use an offset like +02:00 or a name like Europe/Berlin)`);
   return { kind: 'zone', zone: tz };
@@ -62,7 +77,9 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
   const started = performance.now();
   const causes = options.causes ?? catalogue;
   const errors: string[] = [];
-  const { inputs, errors: expandErrors } = await expandInputs(paths.length > 0 ? paths : ['-']);
+  if (paths.length === 0) throw new UsageError('no input: name log files or directories, or "-" for stdin');
+  if (options.since !== undefined && options.until !== undefined && options.since > options.until) throw new UsageError('--since is later than --until');
+  const { inputs, errors: expandErrors } = await expandInputs(paths);
   errors.push(...expandErrors);
 
   const sniffed: SniffedInput[] = [];
@@ -74,17 +91,23 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
     }
   }
 
-  const plans: Plan[] = sniffed.map((s) => planFor(s.headLines, options));
-  let zone: ZoneRule | null = options.tz ? parseZone(options.tz) : null;
-  let zoneSource = options.tz ? `--tz ${options.tz}` : '';
-  if (!zone) {
-    for (let i = 0; i < sniffed.length && !zone; i++) {
-      const z = zoneFromHead(plans[i] as Plan, sniffed[i]?.headLines ?? []);
-      if (z) {
-        zone = z;
-        zoneSource = `the access log ${sniffed[i]?.opened.spec.name}`;
-      }
+  const plans: Plan[] = sniffed.map((s) => planFor(s.headLines, options, s.opened.stream));
+  // Contract: an access log read alongside gives the offset; then --tz; then the host's zone.
+  let zone: ZoneRule | null = null;
+  let zoneSource = '';
+  for (let i = 0; i < sniffed.length && !zone; i++) {
+    const z = zoneFromHead(plans[i] as Plan, sniffed[i]?.headLines ?? []);
+    if (z) {
+      zone = z;
+      zoneSource = `the offset of the access log ${sniffed[i]?.opened.spec.name}`;
     }
+  }
+  if (zone && options.tz && !sameZone(zone, parseZone(options.tz))) {
+    errors.push(`--tz ${options.tz} ignored for logs without a zone: the access log read with them says ${formatOffset(zone)}`);
+  }
+  if (!zone && options.tz) {
+    zone = parseZone(options.tz);
+    zoneSource = `--tz ${options.tz}`;
   }
   if (!zone) {
     const hz = hostZone();

@@ -75,6 +75,8 @@ const GZIP_MAGIC_1 = 0x8b;
 export interface OpenedInput {
   spec: InputSpec;
   gzip: boolean;
+  /** Read once, front to back (stdin, a FIFO, process substitution): no re-reading, no seeking. */
+  stream: boolean;
   /** Size in bytes for plain files (null for stdin and gzip). */
   size: number | null;
   chunks(): AsyncGenerator<Buffer>;
@@ -86,28 +88,34 @@ export interface OpenedInput {
  */
 export async function openInput(spec: InputSpec, stdin: Readable = process.stdin): Promise<OpenedInput> {
   if (spec.path === null) {
-    return { spec, gzip: false, size: null, chunks: () => gunzipIfNeeded(streamChunks(stdin), spec.name) };
+    return { spec, gzip: false, stream: true, size: null, chunks: () => gunzipIfNeeded(streamChunks(stdin), spec.name) };
   }
   const path = spec.path;
   let fh;
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    throw new InputError(((e as NodeJS.ErrnoException).code === 'EACCES' ? 'EACCES' : 'ENOENT'), describeFsError(path, e));
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'EACCES' || code === 'EPERM' ? 'EACCES' : code === 'ENOENT' ? 'ENOENT' : 'EREAD', describeFsError(path, e));
   }
   const st = await fh.stat();
   if (st.isDirectory()) {
     await fh.close();
     throw new InputError('EISDIR', `${path}: is a directory`);
   }
+  if (!st.isFile()) {
+    // A FIFO, `<(command)`, a character device: read it once as a stream.
+    await fh.close();
+    return { spec, gzip: false, stream: true, size: null, chunks: () => gunzipIfNeeded(streamChunks(createReadStream(path)), spec.name) };
+  }
   const head = Buffer.alloc(2);
   const { bytesRead } = await fh.read(head, 0, 2, 0);
   await fh.close();
   const gzip = bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
   if (gzip) {
-    return { spec, gzip, size: null, chunks: () => gunzipChunks(createReadStream(path), path) };
+    return { spec, gzip, stream: false, size: null, chunks: () => gunzipChunks(createReadStream(path), path) };
   }
-  return { spec, gzip, size: st.size, chunks: () => fileChunks(path) };
+  return { spec, gzip, stream: false, size: st.size, chunks: () => fileChunks(path) };
 }
 
 async function* fileChunks(path: string): AsyncGenerator<Buffer> {

@@ -1,8 +1,16 @@
 /** Turns byte chunks into chunks of whole lines, cutting over-long lines so memory stays constant. */
+import { InputError } from './input.js';
 import { createByteCounter, type ByteCounter } from './wasm/byte-count.js';
 
 /** Lines longer than this are cut: the head is kept (recognisers only need the start), the rest skipped. */
 export const MAX_LINE_BYTES = 256 * 1024;
+
+/** Input without a line break for this long is not a text log (/dev/zero, a binary): reading stops. */
+export const MAX_SKIP_BYTES = 64 * 1024 * 1024;
+
+function noLineBreaks(): Error {
+  return new InputError('EREAD', `no line break in ${MAX_SKIP_BYTES / 1024 / 1024} MiB: not a text log (reading stopped)`);
+}
 
 const NL = 10;
 
@@ -31,6 +39,7 @@ export async function* wholeLines(chunks: AsyncIterable<Buffer>, maxLine = MAX_L
       const nl = chunk.indexOf(NL);
       if (nl === -1) {
         skippedBytes += chunk.length;
+        if (skippedBytes > MAX_SKIP_BYTES) throw noLineBreaks();
         continue;
       }
       skippedBytes += nl + 1;
@@ -59,7 +68,6 @@ export async function* wholeLines(chunks: AsyncIterable<Buffer>, maxLine = MAX_L
     if (carry.length > maxLine) yield { buf: carry.subarray(0, maxLine), truncated: { originalBytes: carry.length } };
     else yield { buf: carry };
   }
-  void skippedBytes;
 }
 
 /** True when some line of `buf` is longer than maxLine: jumps maxLine bytes at a time (memrchr), not line by line. */
@@ -135,6 +143,7 @@ export async function* fileWholeLines(path: string, range?: ByteRange, chunkSize
   let skipping = range !== undefined && range.start > 0;
   let cur = 0;
   let carry = 0;
+  let skipped = 0;
   // File offset of buf[0] in the current buffer.
   let bufPos = filePos;
   let pending = fh.read(bufA, 0, chunkSize, filePos);
@@ -154,6 +163,8 @@ export async function* fileWholeLines(path: string, range?: ByteRange, chunkSize
       if (skipping) {
         const nl = buf.indexOf(NL, 0);
         if (nl === -1 || nl >= end) {
+          skipped += end;
+          if (skipped > MAX_SKIP_BYTES) throw noLineBreaks();
           carry = 0;
           bufPos = filePos;
           pending = fh.read(next, 0, chunkSize, filePos);
@@ -161,6 +172,7 @@ export async function* fileWholeLines(path: string, range?: ByteRange, chunkSize
           continue;
         }
         skipping = false;
+        skipped = 0;
         start = nl + 1;
       }
       // The first line starting at or after stopAt ends this range.

@@ -73,7 +73,7 @@ const SNIFF_BYTES = 64 * 1024;
  * reader; a stream (stdin, gzip) keeps the chunks read here in `head` and goes on with `rest`.
  */
 export async function sniffInput(opened: OpenedInput): Promise<SniffedInput> {
-  if (opened.spec.path !== null && !opened.gzip) {
+  if (opened.spec.path !== null && !opened.gzip && !opened.stream) {
     const path = opened.spec.path;
     try {
       const { open } = await import('node:fs/promises');
@@ -119,7 +119,7 @@ export type Plan = { mode: 'format'; format: LogFormat } | { mode: 'access'; for
  * Choose how to read a file from its first lines.
  * @example planFor(['2026/12/01 12:00:00 [error] 1#1: *1 connect() failed ...'], {})
  */
-export function planFor(headLines: string[], opts: ReadOptions): Plan {
+export function planFor(headLines: string[], opts: ReadOptions, stream = false): Plan {
   if (opts.format) {
     if (opts.format === 'nginx-access') {
       return { mode: 'access', format: pickAccessFormat(headLines, opts.logFormat) ?? nginxAccessLog };
@@ -141,10 +141,13 @@ export function planFor(headLines: string[], opts: ReadOptions): Plan {
     if (!best || share > best.share) best = { f, share };
   }
   // A file is of one format when nearly all of its first lines are; anything else is read line by line.
+  // The access-log scanner skips lines without a 5xx status unread, so it takes only files whose first lines
+  // are all access lines, and never stdin (`docker logs` mixes access and error lines).
   if (best && best.share >= 0.9) {
     if (best.f.role === 'access') {
       const picked = pickAccessFormat(headLines);
-      if (picked) return { mode: 'access', format: picked };
+      if (picked && !stream && best.share === 1) return { mode: 'access', format: picked };
+      return { mode: 'mixed' };
     }
     return { mode: 'format', format: best.f };
   }
@@ -262,6 +265,9 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
   const tail: Fact[] = [];
   if (record) parseOne(record.lines.join('\n'), record.first, plan, env, tail, mixedState, record.lines.length);
   if (plan.mode === 'mixed') mixedState.finish(tail);
+  if (result.linesRead > 0 && result.linesRecognised === 0) {
+    result.notes.push(`${name}: none of its ${result.linesRead} line(s) is a log line why502 knows${plan.mode === 'mixed' ? ' (an access log in a custom format? pass its log_format with --log-format)' : ''}`);
+  }
   if (tail.length > 0) yield { facts: tail, watermark: null };
 }
 

@@ -168,6 +168,19 @@ export const nginxAccessLog: AccessLogFormat = (() => {
     for (const k of knownFormats()) if (k.regex.test(line)) return 0.6 + Math.min(k.vars.length, 30) / 100;
     return 0;
   };
+  // Line by line (pasted text, mixed files), any known format: the last one that matched is tried first.
+  const variants = knownFormats().map((k) => accessLogFor(k));
+  let lastHit = variants.find((v) => v.compiled.name === 'combined') ?? f;
+  f.parse = (line, ctx) => {
+    if (lastHit.parse(line, ctx)) return true;
+    for (const v of variants) {
+      if (v !== lastHit && v.parse(line, ctx)) {
+        lastHit = v;
+        return true;
+      }
+    }
+    return false;
+  };
   f.samples = [
     {
       line: '127.0.0.1 - - [01/Dec/2026:12:56:13 +0000] "GET /refused?token=abc HTTP/1.1" 502 157 "-" "curl/7.88.1"',

@@ -128,6 +128,16 @@ interface Rule {
 
 const at = (stage: Stage | undefined, fallback: Stage): Stage => stage ?? fallback;
 
+/**
+ * Is the message about the upstream side? nginx writes the same connect(), resolver and TLS messages for
+ * OCSP stapling ("while requesting certificate status") and for visitors' TLS ("while SSL handshaking"), which
+ * have nothing to do with upstreams. A message with an upstream action, or with no action at all (upstream
+ * name resolution, or a fragment pasted without its tail), counts.
+ */
+function upstreamSide(p: NginxMessageParts): boolean {
+  return p.action === undefined || stageFromAction(p.action) !== undefined;
+}
+
 /** Facts for a socket call that failed with an errno while talking to the upstream. */
 function socketFailure(p: NginxMessageParts, stage: Stage | undefined): NginxMessage | null {
   if (p.errnoNumber === undefined) return null;
@@ -198,12 +208,13 @@ const RULES: Rule[] = [
   {
     re: /^connect\(\) (?:to (\S+) )?failed/,
     map: (m, p) => {
+      if (!upstreamSide(p)) return null;
       const f = socketFailure(p, 'connect');
       if (f && m[1]) f.upstream = m[1];
       return f;
     },
   },
-  { re: /^kevent\(\) reported that connect\(\) failed/, map: (_m, p) => socketFailure(p, 'connect') },
+  { re: /^kevent\(\) reported that connect\(\) failed/, map: (_m, p) => (upstreamSide(p) ? socketFailure(p, 'connect') : null) },
   { re: /^upstream timed out/, map: (_m, p) => ({ kind: 'timeout', stage: at(stageFromAction(p.action), 'header'), errno: 'ETIMEDOUT' }) },
   {
     re: /^upstream prematurely closed (?:connection|FastCGI stdout|FastCGI request|stream)/,
@@ -250,7 +261,7 @@ const RULES: Rule[] = [
   {
     // ngx_resolver.c strings: Format error, Server failure, Host not found, Unimplemented, Operation refused, Operation timed out.
     re: /^(\S+) could not be resolved/,
-    map: (m, p) => ({ kind: 'resolve-failed', stage: 'resolve', detail: resolverDetail(p.errnoText), upstream: m[1] ?? '' }),
+    map: (m, p) => (upstreamSide(p) ? { kind: 'resolve-failed', stage: 'resolve', detail: resolverDetail(p.errnoText), upstream: m[1] ?? '' } : null),
   },
   { re: /^no resolver defined to resolve (\S+)/, map: (m) => ({ kind: 'no-resolver', stage: 'resolve', upstream: m[1] ?? '' }) },
   {
@@ -270,7 +281,7 @@ const RULES: Rule[] = [
   { re: /^upstream SSL certificate does not match "([^"]*)"/, map: (m) => ({ kind: 'tls-name-mismatch', stage: 'tls', detail: m[1] ?? '' }) },
   {
     re: /^(?:SSL_do_handshake|SSL_connect)\(\) failed/,
-    map: (_m, p) => ({ kind: 'tls-handshake-failed', stage: 'tls', detail: sslReason(p.text) ?? 'handshake-failed' }),
+    map: (_m, p) => (upstreamSide(p) ? { kind: 'tls-handshake-failed', stage: 'tls', detail: sslReason(p.text) ?? 'handshake-failed' } : null),
   },
   {
     re: /^peer closed connection in SSL handshake/,

@@ -76,6 +76,7 @@ const ENVOY_RESET: Record<string, Omit<TokenMeaning, 'detail' | 'software'>> = {
   protocol_error: { kind: 'invalid-response', stage: 'header', status: 502 },
   overflow: { kind: 'proxy-resource', status: 503 },
   remote_connection_failure: { kind: 'connect-failed', stage: 'connect', status: 503 },
+  local_connection_failure: { kind: 'connect-failed', stage: 'connect', status: 503 },
 };
 
 // Apache error tags (modules/proxy/mod_proxy*.c, proxy_util.c).
@@ -120,21 +121,20 @@ const GCP_DETAILS: Record<string, Omit<TokenMeaning, 'detail' | 'software'>> = {
 export function recogniseToken(line: string): TokenMeaning | 'no-fact' | null {
   const t = line.trim();
   if (t.length === 0 || t.length > 200) return null;
+  // Envoy flags first: "UH", "UC", "UT", "UR" also fit the shape of a two-letter HAProxy state.
+  if (/^[A-Z]{2,5}(?:,[A-Z]{2,5})*$/.test(t) && t.split(',').every((f) => f in ENVOY_FLAGS)) {
+    for (const f of t.split(',')) {
+      const m = ENVOY_FLAGS[f];
+      if (m) return { ...m, detail: `envoy ${t}`, software: 'envoy' };
+    }
+    return 'no-fact';
+  }
   const hs = /^([-CSPLRIDUKcs])([-RQCHDLT])[-NIDVEOC]?[-NIDVEOC]?$/.exec(t);
   if (hs) {
     const m = HAPROXY_STATES[`${hs[1]}${hs[2]}`];
     if (m === undefined) return null;
     // Client-side terminations (CD, CH...) are recognised but say nothing about the upstream.
     return m ? { ...m, detail: `haproxy ${t}`, software: 'haproxy' } : 'no-fact';
-  }
-  if (/^[A-Z]{2,5}(?:,[A-Z]{2,5})*$/.test(t) && !t.startsWith('AH')) {
-    const flags = t.split(',');
-    if (!flags.every((f) => f in ENVOY_FLAGS)) return null;
-    for (const f of flags) {
-      const m = ENVOY_FLAGS[f];
-      if (m) return { ...m, detail: `envoy ${t}`, software: 'envoy' };
-    }
-    return 'no-fact';
   }
   const rd = /^upstream_reset_(?:before_response_started|after_response_started)\{([^}]*)\}$/.exec(t);
   if (rd) {
@@ -160,7 +160,10 @@ export function recogniseToken(line: string): TokenMeaning | 'no-fact' | null {
   if (alb) return { ...alb, detail: t, software: 'aws-alb' };
   const gcp = GCP_DETAILS[t];
   if (gcp) return { ...gcp, detail: t, software: 'gcp-lb' };
-  const status = /^(50[234]|52[0-7]|530)(?: [A-Za-z -]+)?$/.exec(t);
+  // A bare 52x/530 is Cloudflare's (no other gateway uses them); a bare 502/503/504 says only that a gateway failed.
+  const cf = /^(52[0-7]|530)$/.exec(t);
+  if (cf) return { kind: 'cdn-edge-error', status: Number(cf[1]), detail: cf[1] ?? '', software: 'cloudflare' };
+  const status = /^(50[234])$/.exec(t);
   if (status) return { kind: 'gateway-status', status: Number(status[1]), detail: t, software: 'unknown' };
   return null;
 }
