@@ -65,3 +65,39 @@ describe('nginx log_format compiler', () => {
     expect(compileLogFormat('n', '$status $remote_addr').statusNeedle).toBeNull();
   });
 });
+
+describe('access layouts beyond the stock formats', () => {
+  const ctx = (facts: Fact[]): ParseContext => ({ file: 'x', lineNo: 1, zone: { kind: 'offset', minutes: 0 }, emit: (x) => facts.push(x) });
+  it('types fixed-shape variables, so a format ending in $status or with adjacent numbers still parses', () => {
+    const f = accessLogFor(compileLogFormat('t', '[$time_local] $request_time $body_bytes_sent "$request" $status'));
+    const facts: Fact[] = [];
+    expect(f.parse('[01/Dec/2026:10:00:00 +0000] 0.004 157 "GET /a HTTP/1.1" 502', ctx(facts))).toBe(true);
+    expect(f.parse('[01/Dec/2026:10:00:00 +0000] 0.004 157 "GET /a HTTP/1.1" 502 trailing', ctx(facts))).toBe(false);
+    expect(facts.map((x) => x.status)).toEqual([502]);
+  });
+  it('reads combined plus a key=value tail (rt/uct/uht/urt/us/ua) without being told the format', () => {
+    const line =
+      '10.0.0.1 - - [01/Dec/2026:10:00:01 +0000] "GET /api HTTP/1.1" 502 157 "-" "curl/8" "-" rt=0.003 uct="-" uht="-" urt="0.002" us="502" ua="10.0.0.9:8080"';
+    const plan = planFor([line], {});
+    expect(plan.mode).toBe('access');
+    if (plan.mode !== 'access') return;
+    expect(plan.format.compiled.name).toBe('combined+');
+    const facts: Fact[] = [];
+    plan.format.parse(line, ctx(facts));
+    expect(facts[0]).toMatchObject({ kind: 'gateway-status', status: 502, upstream: '10.0.0.9:8080', timing: { connect: [null], header: [null] } });
+    const passed: Fact[] = [];
+    plan.format.parse(line.replace('uht="-"', 'uht="0.002"'), ctx(passed));
+    expect(passed[0]?.kind).toBe('app-status');
+  });
+  it('reads the request of a line nginx escaped (\\xHH) as the bytes the error log names', () => {
+    const f = accessLogFor(compileLogFormat('c', '$remote_addr [$time_local] "$request" $status'));
+    const facts: Fact[] = [];
+    f.parse('1.2.3.4 [01/Dec/2026:10:00:00 +0000] "GET /caf\\xC3\\xA9 HTTP/1.1" 502', ctx(facts));
+    expect(facts[0]?.request?.uri).toBe('/caf\xC3\xA9');
+  });
+  it('does not take an application JSON line with a status for an access record', () => {
+    const json = LOG_FORMATS.find((x) => x.id === 'json-access');
+    expect(json?.sniff('{"level":"error","msg":"db down","status":500}')).toBe(0);
+    expect(json?.sniff('{"status":502,"request":"GET / HTTP/1.1"}')).toBeGreaterThan(0);
+  });
+});

@@ -16,5 +16,7 @@ export default function setup(): void {
   const cli = 'dist/why502.js';
   if (!existsSync(cli) || statSync(cli).mtimeMs < newest('src')) {
     execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+    // The CLI is the bundle (dist/why502.js), not tsc's output: rebuild it too.
+    execFileSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
   }
 }

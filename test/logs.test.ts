@@ -193,6 +193,17 @@ describe('exit codes, output, redaction, windows', () => {
     }
     expect((await runCli(['logs', f, '--json', '--no-redact'])).stdout).toContain('hunter2');
   });
+  it('a --log-format that matches nothing says so; one that matches reads the file', async () => {
+    const f = join(dir, 'custom-format.log');
+    writeFileSync(f, '2026-12-01T10:00:00+00:00|10.0.0.1|GET /x HTTP/1.1|502|10.0.0.9:8080\n'.repeat(3));
+    const wrong = await json(['logs', f, '--log-format', '$remote_addr [$time_local] "$request" $status']);
+    expect(wrong.report.errors.join('\n')).toMatch(/--log-format given matches none/);
+    const right = await json(['logs', f, '--log-format', '$time_iso8601|$remote_addr|$request|$status|$upstream_addr']);
+    expect(right.report.errors).toEqual([]);
+    expect(right.report.stats.statuses).toEqual({ '502': 3 });
+    expect(right.report.stats.unexplained).toBe(3);
+    expect(right.report.stats.failures?.byUpstream).toEqual([{ key: '10.0.0.9:8080', count: 3 }]);
+  });
   it('--since/--until keep only the window', async () => {
     const f = join(dir, 'window.log');
     writeFileSync(f, [errorLine(0, 1, REFUSED, '/a'), errorLine(600, 2, TOO_BIG, '/b'), errorLine(1200, 3, CLOSED, '/c')].join('\n'));

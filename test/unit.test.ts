@@ -8,7 +8,8 @@ import { unwrapLine } from '../src/logs/wrappers.js';
 
 describe('redact', () => {
   it('masks secret query values and keeps the rest', () => {
-    expect(redact('GET /cb?code=1&access_token=abc.def&page=2 HTTP/1.1')).toBe('GET /cb?code=1&access_token=***&page=2 HTTP/1.1');
+    expect(redact('GET /cb?code=1&access_token=abc.def&page=2 HTTP/1.1')).toBe('GET /cb?code=***&access_token=***&page=2 HTTP/1.1');
+    expect(redact('GET /login?user=bob&pw=hunter2&pass=x&passage=3 HTTP/1.1')).toBe('GET /login?user=bob&pw=***&pass=***&passage=3 HTTP/1.1');
     expect(redact('"GET /x?X-Amz-Signature=deadbeef&sig=1 HTTP/1.1"')).toBe('"GET /x?X-Amz-Signature=***&sig=*** HTTP/1.1"');
     expect(redact('upstream: "http://a/b?session_id=42&apikey=K"')).toBe('upstream: "http://a/b?session_id=***&apikey=***"');
   });
@@ -18,9 +19,22 @@ describe('redact', () => {
     expect(redact('Set-Cookie: sid=abc; Path=/; HttpOnly')).toBe('Set-Cookie: ***');
     expect(redact('{"authorization":"Basic dXNlcjpwYXNz","x":1}')).toBe('{"authorization":"***","x":1}');
   });
+  it('masks credentials logged by custom formats: key=value tails, JSON access logs, URL userinfo', () => {
+    expect(redact('"GET / HTTP/1.1" 502 157 auth="Bearer abc.def" cookie="sid=1; b=2" rt=0.001')).toBe(
+      '"GET / HTTP/1.1" 502 157 auth="***" cookie="***" rt=0.001',
+    );
+    expect(redact('502 http_authorization=Basic%20eA== up=1')).toBe('502 http_authorization=*** up=1');
+    expect(redact('{"status":502,"http_authorization":"Bearer x","http_cookie":"a=b","request_header_x_auth_token":"t"}')).toBe(
+      '{"status":502,"http_authorization":"***","http_cookie":"***","request_header_x_auth_token":"***"}',
+    );
+    expect(redact('upstream: "http://admin:s3cret@10.0.0.5:8080/x"')).toBe('upstream: "http://admin:***@10.0.0.5:8080/x"');
+    expect(redact('auth="-" cookie=-')).toBe('auth="-" cookie=-');
+  });
   it('leaves ordinary text alone', () => {
     const s = 'connect() failed (111: Connection refused) while connecting to upstream, client: 1.2.3.4';
     expect(redact(s)).toBe(s);
+    const t = 'upstream_response_time=0.5 status=502 author="Jane" mailto:bob@example.com';
+    expect(redact(t)).toBe(t);
   });
 });
 

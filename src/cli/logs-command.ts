@@ -11,7 +11,7 @@ export interface LogsFlags extends OutputFlags {
   tz?: string;
 }
 
-const FORMAT_IDS = ['nginx-error', 'nginx-access', 'mixed'];
+const FORMAT_IDS = ['nginx-error', 'nginx-access', 'json-access', 'mixed'];
 
 export async function runLogs(pathsIn: string[], flags: LogsFlags): Promise<number> {
   let paths = pathsIn;

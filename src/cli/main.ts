@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
       .command('logs')
       .description('diagnose proxy logs: files, .gz, a directory (its files) or - for stdin / pasted lines')
       .argument('[paths...]', 'log files, directories, or - for stdin')
-      .addOption(new Option('--format <id>', 'force a format for every file').choices(['nginx-error', 'nginx-access', 'mixed']))
+      .addOption(new Option('--format <id>', 'force a format for every file').choices(['nginx-error', 'nginx-access', 'json-access', 'mixed']))
       .option('--log-format <string>', 'an nginx log_format string the access log was written with')
       .option('--since <when>', 'only from this time: a duration back (15m, 2h, 1d) or an ISO time')
       .option('--until <when>', 'only up to this time: a duration back or an ISO time')

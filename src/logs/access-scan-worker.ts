@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const input = workerData as WorkerInput;
-  const format = accessLogFor(compileLogFormat(input.formatName, input.formatSource));
+  const format = accessLogFor(compileLogFormat(input.formatName, input.formatSource, { tail: input.formatTail }));
   let inFlight = 0;
   let wake: (() => void) | null = null;
   port.on('message', (returned: number) => {

@@ -230,6 +230,7 @@ export interface WorkerInput {
   file: string;
   formatName: string;
   formatSource: string;
+  formatTail: boolean;
   window: TimeWindow;
   zone: ZoneRule;
 }

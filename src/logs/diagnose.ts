@@ -2,6 +2,7 @@
  * `why502 logs`: reads log files (and stdin) as streams, merges their facts in time order, groups them into
  * failed requests, and asks the cause catalogue what explains them.
  */
+import { compileLogFormat } from './formats/nginx-log-format.js';
 import type { Readable } from 'node:stream';
 import { causes as catalogue } from '../causes/index.js';
 import type { Cause } from '../causes/types.js';
@@ -92,6 +93,14 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
   }
 
   const plans: Plan[] = sniffed.map((s) => planFor(s.headLines, options, s.opened.stream));
+  if (options.logFormat) {
+    const custom = compileLogFormat('custom', options.logFormat);
+    for (const s of sniffed) {
+      if (s.headLines.length > 0 && !s.headLines.some((l) => custom.regex.test(l))) {
+        errors.push(`${s.opened.spec.name}: the --log-format given matches none of its first ${s.headLines.length} line(s); check it against the log_format in nginx.conf (whitespace and quotes count)`);
+      }
+    }
+  }
   // Contract: an access log read alongside gives the offset; then --tz; then the host's zone.
   let zone: ZoneRule | null = null;
   let zoneSource = '';

@@ -5,6 +5,7 @@
 import type { Fact } from '../evidence/facts.js';
 import { nginxAccessLog, pickAccessFormat, type AccessLogFormat } from './formats/nginx-access.js';
 import { nginxErrorLog } from './formats/nginx-error.js';
+import { jsonAccessLog } from './formats/json-access.js';
 import type { AccessRecord, LogFormat, ParseContext } from './formats/types.js';
 import { InputError, type OpenedInput } from './input.js';
 import { fileWholeLines, splitLines, wholeLines, type LineChunk } from './lines.js';
@@ -15,7 +16,7 @@ import type { AccessStats } from './stats.js';
 import type { ZoneRule } from './time.js';
 
 /** Every format the reader knows, in detection order. */
-export const LOG_FORMATS: readonly LogFormat[] = [nginxErrorLog, nginxAccessLog];
+export const LOG_FORMATS: readonly LogFormat[] = [nginxErrorLog, nginxAccessLog, jsonAccessLog];
 
 const HEAD_LINES = 200;
 const MAX_NOTED_LINES = 50;
@@ -144,7 +145,7 @@ export function planFor(headLines: string[], opts: ReadOptions, stream = false):
   // The access-log scanner skips lines without a 5xx status unread, so it takes only files whose first lines
   // are all access lines, and never stdin (`docker logs` mixes access and error lines).
   if (best && best.share >= 0.9) {
-    if (best.f.role === 'access') {
+    if (best.f === nginxAccessLog) {
       const picked = pickAccessFormat(headLines);
       if (picked && !stream && best.share === 1) return { mode: 'access', format: picked };
       return { mode: 'mixed' };
@@ -205,7 +206,7 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
   }
   const mixedState = new MixedReader(name, env);
   let lineNo = 0;
-  let record: { first: number; lines: string[] } | null = null;
+  let record: { first: number; lines: string[]; format: LogFormat } | null = null;
   const chunks = async function* (): AsyncGenerator<LineChunk> {
     for (const c of input.head) yield c;
     yield* input.rest;
@@ -230,12 +231,12 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
         for (const line of splitLines(chunk.buf)) {
           lineNo++;
           result.linesRead++;
-          if (record && plan.mode === 'format') {
+          if (record) {
             // Inside a multi-line record: a new record's first line ends it; its closing line completes it.
-            const opensNew = plan.format.sniff(line) > 0;
+            const opensNew = startsAnyRecord(line);
             if (!opensNew && record.lines.length < MAX_RECORD_LINES) {
               record.lines.push(line);
-              if (!plan.format.endsRecord?.(line)) continue;
+              if (!record.format.endsRecord?.(line)) continue;
             }
             const t = parseOne(record.lines.join('\n'), record.first, plan, env, facts, mixedState, record.lines.length);
             if (t !== null) watermark = t;
@@ -244,8 +245,9 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
             if (consumed) continue;
           }
           if (line.length === 0) continue;
-          if (plan.mode === 'format' && plan.format.opensRecord?.(line)) {
-            record = { first: lineNo, lines: [line] };
+          const recordFormat = opensRecordOf(plan, line);
+          if (recordFormat) {
+            record = { first: lineNo, lines: [line], format: recordFormat };
             continue;
           }
           const t = parseOne(line, lineNo, plan, env, facts, mixedState);
@@ -272,6 +274,20 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
 }
 
 const MAX_RECORD_LINES = 64;
+const RECORD_FORMATS = LOG_FORMATS.filter((f) => f.opensRecord);
+
+/** The format whose multi-line record this line opens, if any. */
+function opensRecordOf(plan: Plan, line: string): LogFormat | null {
+  if (plan.mode === 'format') return plan.format.opensRecord?.(line) ? plan.format : null;
+  for (const f of RECORD_FORMATS) if (f.opensRecord?.(line)) return f;
+  return null;
+}
+
+/** True when the line is the first line of any known format's record (so it cannot continue another). */
+function startsAnyRecord(line: string): boolean {
+  for (const f of LOG_FORMATS) if (f.sniff(line) > 0) return true;
+  return false;
+}
 const BATCH_FACTS = 256;
 
 /** A parse context reused for every line of a reader: only lineNo, the output and the last time change. */
@@ -299,7 +315,7 @@ const lineCtxs = new WeakMap<ReaderEnv, LineCtx>();
 
 function parseOne(line: string, lineNo: number, plan: Plan, env: ReaderEnv, out: Fact[], mixed: MixedReader, physicalLines = 1): number | null {
   if (plan.mode === 'mixed') {
-    mixed.line(line, lineNo);
+    mixed.line(line, lineNo, physicalLines);
     return null;
   }
   let lc = lineCtxs.get(env);
@@ -346,7 +362,7 @@ function makeCtx(env: ReaderEnv, lineNo: number, out: Fact[], onTime: (t: number
 
 /** Line-by-line recognition with one line of look-ahead, to rejoin lines a terminal wrapped in two. */
 class MixedReader {
-  private pending: { line: string; lineNo: number; facts: Fact[]; ok: boolean } | null = null;
+  private pending: { line: string; lineNo: number; facts: Fact[]; ok: boolean; physical: number } | null = null;
   private ready: Fact[] = [];
   private state: PasteState = {};
 
@@ -362,28 +378,28 @@ class MixedReader {
     return { facts, ok };
   }
 
-  line(line: string, lineNo: number): void {
+  line(line: string, lineNo: number, physical = 1): void {
     const cur = this.attempt(line, lineNo);
     const prev = this.pending;
-    if (!cur.ok && prev) {
+    if (!cur.ok && prev && physical === 1) {
       for (const glue of ['', ' ']) {
         const joined = this.attempt(prev.line + glue + line, prev.lineNo);
         if (joined.ok && joined.facts.length > 0 && (!prev.ok || richness(joined.facts) > richness(prev.facts))) {
-          this.pending = { line: prev.line + glue + line, lineNo: prev.lineNo, facts: joined.facts, ok: true };
+          this.pending = { line: prev.line + glue + line, lineNo: prev.lineNo, facts: joined.facts, ok: true, physical: prev.physical };
           this.env.result.linesRecognised++;
           return;
         }
       }
     }
     this.flush();
-    this.pending = { line, lineNo, facts: cur.facts, ok: cur.ok };
+    this.pending = { line, lineNo, facts: cur.facts, ok: cur.ok, physical };
   }
 
   private flush(): void {
     const p = this.pending;
     if (!p) return;
     this.pending = null;
-    if (p.ok) this.env.result.linesRecognised++;
+    if (p.ok) this.env.result.linesRecognised += p.physical;
     else if (this.env.result.unrecognised.length < MAX_NOTED_LINES) this.env.result.unrecognised.push(p.lineNo);
     this.ready.push(...p.facts);
   }
@@ -467,7 +483,7 @@ async function* readAccessWithWorker(input: SniffedInput, format: AccessLogForma
   const window = { ...(env.opts.since !== undefined ? { since: env.opts.since } : {}), ...(env.opts.until !== undefined ? { until: env.opts.until } : {}) };
   const workers = Array.from({ length: parts }, (_v, i) => {
     const range = { start: Math.floor((size * i) / parts), end: i === parts - 1 ? Infinity : Math.floor((size * (i + 1)) / parts) };
-    const workerData: WorkerInput = { path: input.opened.spec.path ?? '', file: result.file, formatName: format.compiled.name, formatSource: format.compiled.source, window, zone: env.zone, ...(parts > 1 ? { range } : {}) };
+    const workerData: WorkerInput = { path: input.opened.spec.path ?? '', file: result.file, formatName: format.compiled.name, formatSource: format.compiled.source, formatTail: format.compiled.tail, window, zone: env.zone, ...(parts > 1 ? { range } : {}) };
     // Workers hold one chunk and its facts at a time: small heaps keep the process's peak memory low.
     const worker = new Worker(new URL('./access-scan-worker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
     const state = { worker, queue: [] as WorkerMessage[], wake: null as (() => void) | null, failed: null as string | null };

@@ -1,8 +1,7 @@
 /** nginx access log (combined, common, main, upstream timings, ingress-nginx, or any `log_format` given). */
-import type { Fact } from '../../evidence/facts.js';
-import { normaliseUpstream } from '../messages/nginx.js';
 import { parseClfTime, parseIsoTime } from '../time.js';
-import { compileLogFormat, knownFormats, parseTimes, splitAttempts, type CompiledLogFormat } from './nginx-log-format.js';
+import { emitAccess, splitRequest, unescapeLogged, type AccessFields } from './access-fields.js';
+import { compileLogFormat, knownFormats, TAIL_VAR, tailFields, type CompiledLogFormat } from './nginx-log-format.js';
 import type { LogFormat, ParseContext } from './types.js';
 
 /** Statuses a gateway produces for upstream trouble; other 5xx only count when an error line explains them. */
@@ -26,23 +25,25 @@ function fieldIndex(c: CompiledLogFormat, name: string): number {
  * @example accessLogFor(compileLogFormat('mine', '$remote_addr [$time_local] "$request" $status'))
  */
 export function accessLogFor(compiled: CompiledLogFormat, id = 'nginx-access'): AccessLogFormat {
-  const iStatus = fieldIndex(compiled, 'status');
-  const iTimeLocal = fieldIndex(compiled, 'time_local');
-  const iTimeIso = fieldIndex(compiled, 'time_iso8601');
-  const iMsec = fieldIndex(compiled, 'msec');
-  const iRequest = fieldIndex(compiled, 'request');
-  const iMethod = fieldIndex(compiled, 'request_method');
-  const iUri = fieldIndex(compiled, 'request_uri');
-  const iClient = fieldIndex(compiled, 'remote_addr');
-  const iHost = fieldIndex(compiled, 'host');
-  const iUpAddr = fieldIndex(compiled, 'upstream_addr');
-  const iUpStatus = fieldIndex(compiled, 'upstream_status');
-  const iUpConnect = fieldIndex(compiled, 'upstream_connect_time');
-  const iUpHeader = fieldIndex(compiled, 'upstream_header_time');
-  const iUpResponse = fieldIndex(compiled, 'upstream_response_time');
-  const iReqId = Math.max(fieldIndex(compiled, 'request_id'), fieldIndex(compiled, 'req_id'));
-  const iUpName = fieldIndex(compiled, 'proxy_upstream_name');
-  const iBytes = fieldIndex(compiled, 'body_bytes_sent');
+  const at = (name: string): number => fieldIndex(compiled, name);
+  const iStatus = at('status');
+  const iTimeLocal = at('time_local');
+  const iTimeIso = at('time_iso8601');
+  const iMsec = at('msec');
+  const iRequest = at('request');
+  const iMethod = at('request_method');
+  const iUri = at('request_uri');
+  const iClient = at('remote_addr');
+  const iHost = at('host');
+  const iUpAddr = at('upstream_addr');
+  const iUpStatus = at('upstream_status');
+  const iUpConnect = at('upstream_connect_time');
+  const iUpHeader = at('upstream_header_time');
+  const iUpResponse = at('upstream_response_time');
+  const iReqId = Math.max(at('request_id'), at('req_id'));
+  const iUpName = at('proxy_upstream_name');
+  const iBytes = at('body_bytes_sent');
+  const iTail = at(TAIL_VAR);
 
   const timeFromGroups = (g: RegExpExecArray): number => {
     if (iTimeLocal >= 0) return parseClfTime(g[iTimeLocal + 1] ?? '');
@@ -67,90 +68,25 @@ export function accessLogFor(compiled: CompiledLogFormat, id = 'nginx-access'): 
     parse(line: string, ctx: ParseContext) {
       const g = compiled.regex.exec(line);
       if (!g) return false;
-      const status = iStatus >= 0 ? Number(g[iStatus + 1]) : NaN;
+      const tailText = iTail >= 0 ? g[iTail + 1] : undefined;
+      const tail = tailText ? tailFields(tailText) : undefined;
+      const get = (i: number, name: string): string | undefined => (i >= 0 ? g[i + 1] : tail?.[name]);
       const t = timeFromGroups(g);
-      const time = Number.isNaN(t) ? null : t;
-      let method: string | undefined;
-      let uri: string | undefined;
-      if (iRequest >= 0) {
-        const req = g[iRequest + 1] ?? '';
-        const sp = req.indexOf(' ');
-        if (sp > 0) {
-          method = req.slice(0, sp);
-          const sp2 = req.lastIndexOf(' ');
-          uri = sp2 > sp ? req.slice(sp + 1, sp2) : req.slice(sp + 1);
-        }
-      }
-      if (iMethod >= 0) method = g[iMethod + 1];
-      if (iUri >= 0) uri = g[iUri + 1];
-      const upAddrs = iUpAddr >= 0 ? splitAttempts(g[iUpAddr + 1] ?? '').filter((a) => a !== '-' && a !== '') : [];
-      const lastUp = upAddrs[upAddrs.length - 1];
-      const upstream = lastUp ? normaliseUpstream(lastUp) : iUpName >= 0 ? g[iUpName + 1] : undefined;
-      if (ctx.request && time !== null && !Number.isNaN(status)) {
-        const rec: { time: number; status: number; path?: string; upstream?: string } = { time, status };
-        if (uri !== undefined) rec.path = uri.split('?')[0] ?? uri;
-        if (upstream) rec.upstream = upstream;
-        ctx.request(rec);
-      }
-      if (status === 9) {
-        // nginx logs status 009 when it passed an answer through as HTTP/0.9 ("upstream sent no valid HTTP/1.0 header").
-        const bytes = iBytes >= 0 ? Number(g[iBytes + 1]) : NaN;
-        const fact: Fact = {
-          kind: 'invalid-response',
-          producer: id,
-          software: 'nginx',
-          ref: { source: 'log', file: ctx.file, line: ctx.lineNo, text: line },
-          time,
-          stage: 'header',
-          detail: Number.isNaN(bytes) ? 'http09' : `http09:${bytes}`,
-        };
-        const request: NonNullable<Fact['request']> = {};
-        if (iClient >= 0 && g[iClient + 1]) request.client = g[iClient + 1] ?? '';
-        if (method) request.method = method;
-        if (uri) request.uri = uri;
-        fact.request = request;
-        if (upstream) fact.upstream = upstream;
-        ctx.emit(fact);
-        return true;
-      }
-      if (!(status >= 500 && status <= 599)) return true;
-      const timing = {
-        connect: parseTimes(iUpConnect >= 0 ? g[iUpConnect + 1] : undefined),
-        header: parseTimes(iUpHeader >= 0 ? g[iUpHeader + 1] : undefined),
-        response: parseTimes(iUpResponse >= 0 ? g[iUpResponse + 1] : undefined),
-        statuses: parseTimes(iUpStatus >= 0 ? g[iUpStatus + 1] : undefined),
-      };
-      // Who made the 5xx: nginx writes $upstream_header_time "-" when no valid header arrived, so a 5xx
-      // with a header time and the same $upstream_status was passed through from the upstream.
-      const lastHeader = timing.header?.[timing.header.length - 1];
-      const lastUpStatus = timing.statuses?.[timing.statuses.length - 1];
-      // Without $upstream_status in the format, a header time alone says the upstream answered (nginx only
-      // replaces the status with proxy_intercept_errors, which then logs the error_page's status).
-      const passedThrough = lastHeader !== undefined && lastHeader !== null && (timing.statuses === undefined || lastUpStatus === status);
-      const fact: Fact = {
-        kind: passedThrough ? 'app-status' : 'gateway-status',
-        producer: id,
-        software: 'nginx',
-        ref: { source: 'log', file: ctx.file, line: ctx.lineNo, text: line },
-        time,
-        status,
-      };
-      if (upstream) fact.upstream = upstream;
-      const request: NonNullable<Fact['request']> = {};
-      if (iClient >= 0 && g[iClient + 1]) request.client = g[iClient + 1] ?? '';
-      if (method) request.method = method;
-      if (uri) request.uri = uri;
-      if (iHost >= 0 && g[iHost + 1]) request.host = g[iHost + 1] ?? '';
-      if (iReqId >= 0 && g[iReqId + 1] && g[iReqId + 1] !== '-') request.id = g[iReqId + 1] ?? '';
-      fact.request = request;
-      if (timing.connect || timing.header || timing.response || timing.statuses) {
-        fact.timing = {};
-        if (timing.connect) fact.timing.connect = timing.connect;
-        if (timing.header) fact.timing.header = timing.header;
-        if (timing.response) fact.timing.response = timing.response;
-        if (timing.statuses) fact.timing.statuses = timing.statuses;
-      }
-      ctx.emit(fact);
+      const fields: AccessFields = { status: iStatus >= 0 ? Number(g[iStatus + 1]) : NaN, time: Number.isNaN(t) ? null : t };
+      if (iRequest >= 0) Object.assign(fields, splitRequest(g[iRequest + 1] ?? ''));
+      if (iMethod >= 0) fields.method = g[iMethod + 1];
+      if (iUri >= 0) fields.uri = unescapeLogged(g[iUri + 1] ?? '');
+      if (iClient >= 0 && g[iClient + 1]) fields.client = g[iClient + 1];
+      fields.host = get(iHost, 'host') || undefined;
+      fields.upstreamAddr = get(iUpAddr, 'upstream_addr');
+      fields.upstreamName = iUpName >= 0 ? g[iUpName + 1] : undefined;
+      fields.upstreamStatus = get(iUpStatus, 'upstream_status');
+      fields.upstreamConnect = get(iUpConnect, 'upstream_connect_time');
+      fields.upstreamHeader = get(iUpHeader, 'upstream_header_time');
+      fields.upstreamResponse = get(iUpResponse, 'upstream_response_time');
+      fields.requestId = get(iReqId, 'request_id');
+      fields.bytes = iBytes >= 0 ? g[iBytes + 1] : undefined;
+      emitAccess(fields, ctx, line, id, 'nginx');
       return true;
     },
     samples: [],

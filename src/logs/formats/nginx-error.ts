@@ -5,7 +5,7 @@ import { normaliseUpstream, recogniseNginxMessage, splitNginxMessage, type Nginx
 import { parseNginxErrorWall, wallToUtc } from '../time.js';
 import type { LogFormat, ParseContext } from './types.js';
 
-const LINE = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) \[(debug|info|notice|warn|error|crit|alert|emerg)\] (\d+)#(\d+): (?:\*(\d+) )?(.*)$/;
+const LINE = /^(\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}) \[(debug|info|notice|warn|error|crit|alert|emerg)\] (\d+)#(\d+): (?:\*(\d+) )?([\s\S]*)$/;
 
 const RECORD_END = /" while [a-z ]+(?:, client: |$)|", client: /;
 
