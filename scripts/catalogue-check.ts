@@ -40,7 +40,7 @@ export function checkCatalogue(): string[] {
     if (!fx.some((f) => f.startsWith('nofire-'))) problems.push(`${id}: add a must-not-fire fixture test/causes/${id}/nofire-<name>.log`);
     const doc = join('docs', 'causes', `${id}.md`);
     if (!existsSync(doc)) problems.push(`${id}: missing ${doc} (npm run docs)`);
-    else if (readFileSync(doc, 'utf8') !== renderCauseDoc(m)) problems.push(`${id}: ${doc} is stale (npm run docs)`);
+    else if (readFileSync(doc, 'utf8') !== renderCauseDoc(c)) problems.push(`${id}: ${doc} is stale (npm run docs)`);
     const seed = seeds?.get(id);
     if (seeds && seed !== m.seedCategory) problems.push(`${id}: seedCategory "${m.seedCategory}" differs from the contract's "${seed ?? '(missing)'}"`);
     if (m.fixes.owner.length === 0 || m.fixes.visitor.length === 0) problems.push(`${id}: needs owner and visitor fixes`);

@@ -1,7 +1,7 @@
 /** Renders the cause pages (docs/causes/<id>.md) from cause metadata, in a fixed section order (like ESLint's rule docs). */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CauseMeta } from '../src/causes/types.js';
+import type { Cause, CauseMeta } from '../src/causes/types.js';
 
 const GENERATED = '<!-- Generated from src/causes/<id>.ts by `npm run docs`. Do not edit by hand. -->';
 
@@ -21,7 +21,8 @@ function fixtureSources(id: string): { file: string; fire: boolean; source: stri
 }
 
 /** The page of one cause. */
-export function renderCauseDoc(m: CauseMeta): string {
+export function renderCauseDoc(cause: Cause): string {
+  const m = cause.meta;
   const out: string[] = [GENERATED.replace('<id>', m.id), '', `# ${m.title}`, ''];
   out.push(`- **id**: \`${m.id}\``);
   out.push(`- **seed category**: ${m.seedCategory}`);
@@ -30,6 +31,15 @@ export function renderCauseDoc(m: CauseMeta): string {
   for (const s of m.signals) out.push(`- ${s}`);
   out.push('', '## Fixes for site owners', '');
   m.fixes.owner.forEach((f, i) => out.push(`${i + 1}. ${f}`));
+  for (const [id, fixes] of Object.entries(m.fixesByMessage ?? {})) {
+    out.push('', `When the evidence is \`${id}\` (${m.messages[id] ?? id}), these come first:`, '');
+    for (const f of fixes) out.push(`- ${f}`);
+  }
+  const examples = [...(cause.checks?.({ kind: 'tcp', host: '10.0.0.7', port: 8080 }) ?? []), ...(cause.checks?.({ kind: 'unix', path: '/run/php/php8.2-fpm.sock' }) ?? [])];
+  if (examples.length > 0) {
+    out.push('', 'The report also starts with checks written for the upstream in the evidence, for example (upstream `10.0.0.7:8080` or `unix:/run/php/php8.2-fpm.sock`):', '');
+    for (const f of examples) out.push(`- ${f}`);
+  }
   out.push('', '## For visitors', '');
   for (const f of m.fixes.visitor) out.push(`- ${f}`);
   out.push('', '## Related causes', '');

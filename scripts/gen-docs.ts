@@ -7,7 +7,7 @@ import { renderCauseDoc, renderCauseIndex } from './docs-lib.js';
 const check = process.argv.includes('--check');
 const dir = join('docs', 'causes');
 mkdirSync(dir, { recursive: true });
-const pages: [string, string][] = causes.map((c) => [join(dir, `${c.meta.id}.md`), renderCauseDoc(c.meta)]);
+const pages: [string, string][] = causes.map((c) => [join(dir, `${c.meta.id}.md`), renderCauseDoc(c)]);
 pages.push([join(dir, 'README.md'), renderCauseIndex(causes.map((c) => c.meta))]);
 let stale = 0;
 for (const [path, text] of pages) {

@@ -10,6 +10,6 @@ describe('catalogue', () => {
     expect(checkCatalogue()).toEqual([]);
   });
   it('docs/causes pages are generated from the current metadata', () => {
-    for (const c of causes) expect(readFileSync(`docs/causes/${c.meta.id}.md`, 'utf8')).toBe(renderCauseDoc(c.meta));
+    for (const c of causes) expect(readFileSync(`docs/causes/${c.meta.id}.md`, 'utf8')).toBe(renderCauseDoc(c));
   });
 });

@@ -156,7 +156,7 @@ describe('pasted input', () => {
     const { code, report } = await json(['logs', '-'], text);
     expect(code).toBe(1);
     expect(report.causes[0]?.id).toBe('upstream-overloaded');
-    expect(report.stats.unrecognisedLines).toEqual([2]);
+    expect(report.stats.unrecognisedLines).toEqual(['-:2']);
     expect(report.summary).toMatch(/1 line\(s\) not recognised/);
   });
   it('rejoins a line a terminal wrapped in two', async () => {
@@ -203,6 +203,21 @@ describe('exit codes, output, redaction, windows', () => {
     expect(right.report.stats.statuses).toEqual({ '502': 3 });
     expect(right.report.stats.unexplained).toBe(3);
     expect(right.report.stats.failures?.byUpstream).toEqual([{ key: '10.0.0.9:8080', count: 3 }]);
+  });
+  it('a request retried on the next server after a timeout counts once, even when the retry is logged a minute later', async () => {
+    const f = join(dir, 'late-retry.log');
+    const timeout = 'upstream timed out (110: Connection timed out) while reading response header from upstream';
+    const first = errorLine(0, 7, timeout, '/slow');
+    const second = errorLine(60, 7, timeout, '/slow').replace('10.0.0.5:8080', '10.0.0.6:8080');
+    const other = errorLine(30, 9, REFUSED, '/x');
+    writeFileSync(f, [first, other, second].join('\n'));
+    const { report } = await json(['logs', f, '--tz', 'UTC']);
+    const t = report.causes.find((c) => c.id === 'upstream-timeout');
+    expect(t?.count).toBe(1);
+    expect(t?.evidence.map((e) => e.line)).toContain(3);
+    // The same upstream timing out twice on one connection is two requests (keep-alive), not a retry.
+    writeFileSync(f, [first, other, errorLine(60, 7, timeout, '/slow')].join('\n'));
+    expect((await json(['logs', f, '--tz', 'UTC'])).report.causes.find((c) => c.id === 'upstream-timeout')?.count).toBe(2);
   });
   it('--since/--until keep only the window', async () => {
     const f = join(dir, 'window.log');

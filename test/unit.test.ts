@@ -66,6 +66,7 @@ describe('time', () => {
 describe('envelopes', () => {
   it('removes journald, docker, CRI, kubectl, compose, stern and JSON wrappers', () => {
     expect(unwrapLine('Dec 01 12:56:13 web nginx[123]: 2026/12/01 12:56:13 [error] 1#1: *1 x').line).toBe('2026/12/01 12:56:13 [error] 1#1: *1 x');
+    expect(unwrapLine('Dec 01 12:56:13.123456 web php-fpm[77]: [WARNING] pool www').line).toBe('[WARNING] pool www');
     expect(unwrapLine('2017-05-10T06:50:00.434167704Z 2017/05/10 06:50:00 [error] 23#23: x').wrapper).toBe('docker');
     expect(unwrapLine('2023-11-06T21:09:49.65381919Z stderr F [06-Nov-2023 21:09:49] WARNING: y').line).toBe('[06-Nov-2023 21:09:49] WARNING: y');
     expect(unwrapLine('[pod/web-1/nginx] hello').line).toBe('hello');

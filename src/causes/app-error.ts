@@ -17,7 +17,7 @@ export default defineCause({
       'access log: 502 with $upstream_status 502 and a numeric $upstream_header_time (passed through)',
       'app log: Traceback / uncaught exception / panic at the same second',
     ],
-    facts: ['app-error', 'app-status'],
+    facts: ['app-fatal', 'app-status'],
     explains: ['upstream-closed-early', 'upstream-invalid-response'],
     fixes: {
       owner: [
@@ -36,13 +36,13 @@ export default defineCause({
     },
   },
   detect(i) {
-    const f = own(i, 'app-error')[0] ?? near(i, 'app-error')[0];
+    const f = own(i, 'app-fatal')[0] ?? near(i, 'app-fatal')[0];
     if (f) {
       const symptom = i.facts.find((x) => x !== f);
       // Context-only errors must meet a failed request to claim it; a standalone line claims itself.
       // The same error is often logged twice (nginx's FastCGI stderr and PHP-FPM's log): both are evidence.
-      const echoes = near(i, 'app-error').filter((x) => x !== f);
-      if (own(i, 'app-error').length > 0 || symptom) return claim(own(i, 'app-error').length > 0 ? 0.85 : 0.65, 'fatal', [f, ...(symptom ? [symptom] : []), ...echoes], f.detail ?? 'fatal');
+      const echoes = near(i, 'app-fatal').filter((x) => x !== f);
+      if (own(i, 'app-fatal').length > 0 || symptom) return claim(own(i, 'app-fatal').length > 0 ? 0.85 : 0.65, 'fatal', [f, ...(symptom ? [symptom] : []), ...echoes], f.detail ?? 'fatal');
     }
     const pass = own(i, 'app-status')[0];
     if (pass) return claim(0.75, 'passedThrough', [pass]);

@@ -15,7 +15,7 @@ export default defineCause({
       'probe: the --reference URL fails too; the system resolver does not answer',
       'connect fails with ENETUNREACH; browser: ERR_INTERNET_DISCONNECTED / ERR_NETWORK_CHANGED',
     ],
-    facts: ['client-network-error'],
+    facts: ['local-network-error'],
     fixes: {
       owner: ['Nothing to change on the server: the visitor\'s network is at fault. Confirm the site works from elsewhere (`why502 URL` from another network).'],
       visitor: [
@@ -31,7 +31,7 @@ export default defineCause({
     },
   },
   detect(i) {
-    const f = own(i, 'client-network-error')[0];
+    const f = own(i, 'local-network-error')[0];
     return f ? claim(0.88, 'network', [f], f.detail ?? 'network') : null;
   },
 });

@@ -16,7 +16,7 @@ export default defineCause({
       'error page of Squid (ERR_CONNECT_FAIL), Zscaler, Blue Coat, an antivirus web shield',
       'browser: ERR_PROXY_CONNECTION_FAILED / ERR_TUNNEL_CONNECTION_FAILED; curl: (56) Received HTTP code 502 from proxy after CONNECT',
     ],
-    facts: ['client-proxy-error'],
+    facts: ['forward-proxy-error'],
     fixes: {
       owner: [
         'If your visitors report it, ask whether they use a corporate proxy; check the site is not on a blocklist category of common security gateways.',
@@ -34,7 +34,7 @@ export default defineCause({
     },
   },
   detect(i) {
-    const f = own(i, 'client-proxy-error')[0];
+    const f = own(i, 'forward-proxy-error')[0];
     return f ? claim(0.88, 'proxy', [f], f.detail ?? 'proxy') : null;
   },
 });

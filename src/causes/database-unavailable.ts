@@ -41,7 +41,7 @@ export default defineCause({
     const echoes = near(i, 'db-error').filter((x) => x !== f);
     if (own(i, 'db-error').length > 0) return claim(0.88, 'db', [f, ...(symptom ? [symptom] : []), ...echoes], f.detail ?? 'database');
     // From another file: only explain failures a database outage can produce.
-    const fitting = i.facts.find((x) => x.kind === 'timeout' || x.kind === 'upstream-closed' || x.kind === 'upstream-reset' || x.kind === 'app-status' || x.kind === 'app-error' || x.kind === 'gateway-status');
+    const fitting = i.facts.find((x) => x.kind === 'timeout' || x.kind === 'upstream-closed' || x.kind === 'upstream-reset' || x.kind === 'app-status' || x.kind === 'app-fatal' || x.kind === 'gateway-status');
     return fitting ? claim(0.75, 'db', [f, fitting], f.detail ?? 'database') : null;
   },
 });

@@ -36,6 +36,10 @@ export default defineCause({
       cdn522: 'The CDN edge timed out connecting to the origin (Cloudflare 522): the origin firewall often blocks the CDN\'s addresses.',
     },
   },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`From the proxy host, does ${t.host}:${t.port} answer at all: \`nc -vz -w 3 ${t.host} ${t.port}\`; on the upstream host: \`nft list ruleset | grep -n ${t.port}\` / \`iptables -S | grep ${t.port}\`.`];
+  },
   detect(i) {
     const eperm = withErrno(i, 'connect-failed', ['EPERM']);
     if (eperm) return claim(0.88, 'eperm', [eperm]);

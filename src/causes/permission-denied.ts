@@ -17,7 +17,7 @@ export default defineCause({
       'audit.log: avc: denied { name_connect } for comm="nginx" / { connectto }',
       'Apache: (13)Permission denied: AH02454: FCGI: attempt to connect to Unix domain socket ... failed',
     ],
-    facts: ['connect-failed', 'permission-denied'],
+    facts: ['connect-failed', 'access-denied'],
     fixes: {
       owner: [
         'Unix socket: let the proxy user in. In the PHP-FPM pool: `listen.owner = www-data`, `listen.group = www-data`, `listen.mode = 0660`, then `systemctl restart php8.2-fpm`; check with `ls -l /run/php/` and `sudo -u www-data test -w /run/php/php8.2-fpm.sock && echo ok`.',
@@ -32,8 +32,13 @@ export default defineCause({
       denied: '{count} request(s) failed: the OS denied the proxy access to {upstream} (EACCES: socket permissions, SELinux or AppArmor).',
     },
   },
+  checks(t) {
+    if (t.kind === 'unix') return [`Check every directory and the socket itself for the proxy's user: \`namei -l ${t.path}\`; PHP-FPM pool: \`listen.owner\`/\`listen.group\`/\`listen.mode = 0660\` matching the web server's user (\`www-data\`).`];
+    if (t.kind === 'tcp') return [`Look for the denial: \`ausearch -m avc -ts recent | grep ${t.port}\` (SELinux) or \`journalctl -k | grep -i apparmor\`.`];
+    return [];
+  },
   detect(i) {
-    const f = withErrno(i, 'connect-failed', ['EACCES']) ?? own(i, 'permission-denied')[0];
+    const f = withErrno(i, 'connect-failed', ['EACCES']) ?? own(i, 'access-denied')[0];
     return f ? claim(0.92, 'denied', [f]) : null;
   },
 });

@@ -1,6 +1,6 @@
 /** protocol-mismatch: the two sides speak different protocols. */
 import { defineCause } from './types.js';
-import { claim, own } from './util.js';
+import { claim, own, targetUrl } from './util.js';
 
 // Ports people run TLS on; plain HTTP sent to them is a classic mismatch (proxy_pass http://app:8443).
 const TLS_PORT = /:(?:\d*443|636|993|995|2083|2087|2096|5986|6443)$/;
@@ -23,7 +23,7 @@ export default defineCause({
       'nginx: upstream prematurely sent response (plain data before TLS)',
       'probe: HTTP answer on a TLS port, or TLS alert bytes on a plain port',
     ],
-    facts: ['protocol-mismatch', 'tls-handshake-failed', 'invalid-response', 'upstream-closed', 'upstream-reset'],
+    facts: ['unexpected-protocol', 'tls-handshake-failed', 'invalid-response', 'upstream-closed', 'upstream-reset'],
     explains: ['upstream-closed-early'],
     fixes: {
       owner: [
@@ -44,8 +44,12 @@ export default defineCause({
       other: '{count} request(s) failed: the proxy and {upstream} speak different protocols ({detail}).',
     },
   },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`Ask ${t.host}:${t.port} what it speaks: \`curl -sv ${targetUrl(t)} -o /dev/null\` (plain HTTP) and \`openssl s_client -connect ${t.host}:${t.port} </dev/null\` (TLS): the one that works is the scheme for the proxy.`];
+  },
   detect(i) {
-    const pm = own(i, 'protocol-mismatch')[0];
+    const pm = own(i, 'unexpected-protocol')[0];
     if (pm) {
       if (pm.detail === 'plain-before-tls' || pm.detail === 'plain-to-tls') return claim(0.85, 'plainToTls', [pm]);
       if (pm.detail === 'tls-to-plain') return claim(0.9, 'tlsToPlain', [pm], pm.detail);

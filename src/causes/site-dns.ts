@@ -16,7 +16,7 @@ export default defineCause({
       'probe: resolvers return different addresses for the same name',
       'browser: DNS_PROBE_FINISHED_NXDOMAIN / ERR_NAME_NOT_RESOLVED; curl: (6) Could not resolve host',
     ],
-    facts: ['site-dns-failed'],
+    facts: ['site-lookup-failed'],
     fixes: {
       owner: [
         'Check the records from several resolvers: `dig +short example.com @1.1.1.1`, `@8.8.8.8`, and your authoritative server (`dig NS example.com`, then `dig @ns1... example.com`).',
@@ -35,7 +35,7 @@ export default defineCause({
     },
   },
   detect(i) {
-    const f = own(i, 'site-dns-failed')[0];
+    const f = own(i, 'site-lookup-failed')[0];
     return f ? claim(0.9, 'failed', [f], f.detail ?? 'lookup failed') : null;
   },
 });

@@ -39,7 +39,7 @@ export default defineCause({
     const symptom = i.facts.find((x) => x !== f);
     const echoes = near(i, 'third-party-error').filter((x) => x !== f);
     if (own(i, 'third-party-error').length > 0) return claim(0.8, 'thirdParty', [f, ...(symptom ? [symptom] : []), ...echoes], f.detail ?? 'dependency');
-    const fitting = i.facts.find((x) => x.kind === 'timeout' || x.kind === 'app-status' || x.kind === 'app-error' || x.kind === 'gateway-status');
+    const fitting = i.facts.find((x) => x.kind === 'timeout' || x.kind === 'app-status' || x.kind === 'app-fatal' || x.kind === 'gateway-status');
     return fitting ? claim(0.65, 'thirdParty', [f, fitting], f.detail ?? 'dependency') : null;
   },
 });

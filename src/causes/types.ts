@@ -1,4 +1,5 @@
 /** The shape of a cause module: metadata plus pure detectors over collected evidence (no I/O here). */
+import type { UpstreamTarget } from './util.js';
 import type { Fact, FactKind } from '../evidence/facts.js';
 
 export const CAUSE_IDS = [
@@ -146,6 +147,11 @@ export interface Cause {
    * (keep-alive races only show across many requests). Called for each (cause, upstream) group.
    */
   reconsider?(from: CauseId, upstream: UpstreamSummary, all: GlobalSummary): Reconsideration | null;
+  /**
+   * Optional owner checks written for the upstream the evidence names (`ss -ltnp 'sport = :35947'` rather than
+   * a sample port). Pure: returns command text, never runs anything.
+   */
+  checks?(target: UpstreamTarget): string[];
 }
 
 /**

@@ -1,6 +1,6 @@
 /** upstream-closed-early: the upstream closed or reset the connection before a complete response. */
 import { defineCause } from './types.js';
-import { accessFact, claim, hasOtherMechanism, lastOf, near, own, sameBackend } from './util.js';
+import { accessFact, claim, hasOtherMechanism, lastOf, near, own, sameBackend, targetUrl } from './util.js';
 
 export default defineCause({
   meta: {
@@ -41,6 +41,10 @@ export default defineCause({
       killedOnly: 'An upstream worker died ({detail}); requests it was serving got a 502.',
       noHeader: '{count} request(s) failed after connecting to {upstream}: no valid response header arrived ($upstream_header_time "-"); the error log says why.',
     },
+  },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`See the answer as the upstream sends it, bypassing the proxy: \`curl -sv --raw ${targetUrl(t)} -o /dev/null\` (use the failing path), and look at the app's own log at the same second.`];
   },
   detect(i) {
     const killed = [...own(i, 'upstream-worker-killed', 'oom-kill'), ...near(i, 'upstream-worker-killed', 'oom-kill').filter((c) => sameBackend(c, i))];

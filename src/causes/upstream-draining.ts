@@ -17,7 +17,7 @@ export default defineCause({
       'Kubernetes: endpoints removed while the pod was terminating; ingress-nginx: upstream connect errors right after a rollout',
       'systemd: "Stopping ..." / "Main process exited" of the app at the same second',
     ],
-    facts: ['upstream-draining'],
+    facts: ['upstream-stopping'],
     explains: ['upstream-refused', 'upstream-closed-early'],
     fixes: {
       owner: [
@@ -36,12 +36,12 @@ export default defineCause({
     },
   },
   detect(i) {
-    const f = own(i, 'upstream-draining')[0] ?? near(i, 'upstream-draining')[0];
+    const f = own(i, 'upstream-stopping')[0] ?? near(i, 'upstream-stopping')[0];
     if (!f) return null;
     const symptom = i.facts.find((x) => x.kind === 'connect-failed' || x.kind === 'upstream-closed' || x.kind === 'upstream-reset');
     // A service stopping is only a cause when requests failed meanwhile (a journal holds many unrelated stops).
     if (symptom) return claim(0.8, 'draining', [f, symptom], f.detail ?? 'deregistered');
-    if (own(i, 'upstream-draining').length > 0 && i.facts.some((x) => x.kind === 'gateway-status' || x.kind === 'no-live-upstreams')) {
+    if (own(i, 'upstream-stopping').length > 0 && i.facts.some((x) => x.kind === 'gateway-status' || x.kind === 'no-live-upstreams')) {
       return claim(0.7, 'draining', i.facts, f.detail ?? 'deregistered');
     }
     // Pasted on its own (no times, no other lines): the person pasted it for a reason, but it proves little.

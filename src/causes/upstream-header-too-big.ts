@@ -1,6 +1,6 @@
 /** upstream-header-too-big: response headers larger than the proxy's buffer. */
 import { defineCause } from './types.js';
-import { claim, own } from './util.js';
+import { claim, own, targetUrl } from './util.js';
 
 export default defineCause({
   meta: {
@@ -33,6 +33,10 @@ export default defineCause({
     messages: {
       tooBig: '{count} request(s) failed: the response header from {upstream} did not fit the proxy buffer (proxy_buffer_size / fastcgi_buffer_size).',
     },
+  },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`Measure the header the upstream sends: \`curl -s -D - -o /dev/null ${targetUrl(t)} | wc -c\` (use the failing path and its cookies).`];
   },
   detect(i) {
     const f = own(i, 'header-too-big')[0];

@@ -1,6 +1,6 @@
 /** upstream-invalid-response: the upstream answered with something that is not valid HTTP. */
 import { defineCause } from './types.js';
-import { claim, own } from './util.js';
+import { claim, own, targetUrl } from './util.js';
 
 const MISMATCH_DETAILS = new Set(['fastcgi-got-http']);
 
@@ -37,6 +37,10 @@ export default defineCause({
     messages: {
       invalid: '{count} request(s) failed: {upstream} sent an invalid response ({detail}).',
     },
+  },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`See the raw answer of ${t.host}:${t.port} as sent: \`why502 ${targetUrl(t)}\` or \`curl -sv --raw ${targetUrl(t)} -o /dev/null\` (use the failing path).`];
   },
   detect(i) {
     const f = own(i, 'invalid-response')[0];

@@ -41,6 +41,11 @@ export default defineCause({
       capacityOnly: 'The upstream reported its worker pool full ({detail}).',
     },
   },
+  checks(t) {
+    if (t.kind === 'unix') return [`See the pool's queue: \`ss -xl | grep '${t.path}'\` (Recv-Q = connections waiting; Send-Q = backlog), and the FPM status page (\`pm.status_path = /status\`).`];
+    if (t.kind === 'tcp') return [`See the listen queue of ${t.host}:${t.port} on its host: \`ss -ltn 'sport = :${t.port}'\` (Recv-Q near Send-Q = backlog full), and \`nstat -az TcpExtListenOverflows\`.`];
+    return [];
+  },
   detect(i) {
     const capacity = [...own(i, 'upstream-capacity'), ...near(i, 'upstream-capacity').filter((c) => sameBackend(c, i))];
     const eagain = withErrno(i, 'connect-failed', ['EAGAIN']);

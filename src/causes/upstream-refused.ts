@@ -1,6 +1,6 @@
 /** upstream-refused: nothing accepts connections at the upstream address. */
 import { defineCause } from './types.js';
-import { accessFact, cdnCode, claim, hasOtherMechanism, lastOf, near, own, withErrno } from './util.js';
+import { accessFact, cdnCode, claim, hasOtherMechanism, lastOf, near, own, withErrno, targetUrl } from './util.js';
 
 export default defineCause({
   meta: {
@@ -44,6 +44,11 @@ export default defineCause({
       connectFailed: '{count} request(s) failed: the proxy could not connect to {upstream} ({detail}); its error log names the exact reason.',
       serviceDownOnly: 'A service behind the proxy stopped or failed to start ({detail}); connections to it are refused until it runs again.',
     },
+  },
+  checks(t) {
+    if (t.kind === 'unix') return [`Is the socket there, and who serves it: \`ls -l ${t.path}\` and \`ss -xlp | grep '${t.path}'\`; PHP-FPM: \`systemctl status 'php*-fpm'\`.`];
+    if (t.kind === 'tcp') return [`Is anything listening on ${t.host}:${t.port}: \`ss -ltnp 'sport = :${t.port}'\` on that host, and from the proxy host \`curl -sv ${targetUrl(t)} -o /dev/null\`.`];
+    return [];
   },
   detect(i) {
     const down = [...own(i, 'service-down'), ...near(i, 'service-down')][0];

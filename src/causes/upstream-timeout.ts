@@ -1,6 +1,6 @@
 /** upstream-timeout: connect or read timed out waiting for the upstream. */
 import { defineCause } from './types.js';
-import { accessFact, cdnCode, claim, hasOtherMechanism, own } from './util.js';
+import { accessFact, cdnCode, claim, hasOtherMechanism, own, targetUrl } from './util.js';
 
 export default defineCause({
   meta: {
@@ -41,6 +41,10 @@ export default defineCause({
       status504: '{count} request(s) answered 504 Gateway Time-out by the proxy.',
       cdn524: 'The CDN edge timed out waiting for the origin\'s answer (Cloudflare 524).',
     },
+  },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`Time the upstream directly, bypassing the proxy: \`curl -s -o /dev/null -w 'connect %{time_connect}s  first byte %{time_starttransfer}s  total %{time_total}s\\n' ${targetUrl(t)}\` (use the failing path).`];
   },
   detect(i) {
     const t = own(i, 'timeout')[0];

@@ -34,6 +34,10 @@ export default defineCause({
       cdn526: 'The CDN rejected the origin certificate (Cloudflare 526).',
     },
   },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`Read the dates of the certificate ${t.host}:${t.port} serves: \`openssl s_client -connect ${t.host}:${t.port} -servername <name> </dev/null 2>/dev/null | openssl x509 -noout -dates -subject\`.`];
+  },
   detect(i) {
     const f = own(i, 'tls-cert-expired')[0];
     if (f) return claim(0.95, 'expired', [f], f.detail ?? 'expired');

@@ -38,6 +38,10 @@ export default defineCause({
       cdn525: 'The CDN could not complete a TLS handshake with the origin (Cloudflare 525).',
     },
   },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`Try the handshake by hand: \`openssl s_client -connect ${t.host}:${t.port} -servername <name> </dev/null\`, then with \`-tls1_2\` / \`-tls1_3\` to find what the two sides share.`];
+  },
   detect(i) {
     const f = own(i, 'tls-handshake-failed')[0];
     if (f) return claim(f.detail !== undefined && NOT_TLS.test(f.detail) ? 0.4 : 0.82, 'handshake', [f], f.detail ?? 'handshake failed');

@@ -36,6 +36,10 @@ export default defineCause({
       cdn526: 'The CDN could not validate the origin certificate (Cloudflare 526).',
     },
   },
+  checks(t) {
+    if (t.kind !== 'tcp') return [];
+    return [`See the chain ${t.host}:${t.port} sends and why it fails: \`openssl s_client -connect ${t.host}:${t.port} -servername <name> -showcerts </dev/null\` (look at "Verify return code").`];
+  },
   detect(i) {
     const nm = own(i, 'tls-name-mismatch')[0];
     if (nm) return claim(0.9, 'mismatch', [nm], nm.detail ?? 'name mismatch');

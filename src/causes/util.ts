@@ -62,3 +62,22 @@ export function sameBackend(context: Fact, i: Incident): boolean {
       return true;
   }
 }
+
+/** An upstream as a check can use it: a unix socket path, a host and port, or only a name (an upstream group). */
+export type UpstreamTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'name'; name: string };
+
+/**
+ * Read a normalised upstream ("127.0.0.1:8080", "[::1]:80", "unix:/run/php/fpm.sock", "backend").
+ * @example upstreamTarget('unix:/run/php/php8.2-fpm.sock') // { kind: 'unix', path: '/run/php/php8.2-fpm.sock' }
+ */
+export function upstreamTarget(u: string): UpstreamTarget {
+  if (u.startsWith('unix:')) return { kind: 'unix', path: u.slice(5).replace(/:$/, '') };
+  const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})$/.exec(u);
+  if (m && Number(m[2]) <= 65535) return { kind: 'tcp', host: m[1] ?? '', port: Number(m[2]) };
+  return { kind: 'name', name: u };
+}
+
+/** The URL of a TCP upstream for curl (IPv6 in brackets). */
+export function targetUrl(t: { host: string; port: number }, scheme = 'http'): string {
+  return `${scheme}://${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}/`;
+}

@@ -14,6 +14,8 @@ const BURST_MS = 60_000;
 // Context facts and open incidents kept at most (a flood of them must not grow memory).
 const MAX_OPEN = 20_000;
 const MAX_CONTEXT = 5_000;
+// Connections whose incident was handed on, remembered for late retries (bounded, oldest dropped first).
+const MAX_RECENT_CONN = 20_000;
 
 export interface OpenIncident {
   facts: Fact[];
@@ -24,6 +26,8 @@ export interface OpenIncident {
   hasAccess: boolean;
   hasError: boolean;
   keys: string[];
+  /** A late retry of a request already handed on (its first attempt's incident is finished). */
+  continuation?: boolean;
 }
 
 export interface FinishedIncident {
@@ -33,6 +37,8 @@ export interface FinishedIncident {
   failed: boolean;
   /** The upstream failed but the request got a normal answer: the proxy retried and recovered. */
   recovered: boolean;
+  /** Another attempt of a request already counted (a retry logged after the join window): evidence only. */
+  continuation?: boolean;
 }
 
 export interface CorrelatorOptions {
@@ -78,6 +84,8 @@ export class Correlator {
   private byConn = new Map<string, OpenIncident>();
   /** Open incidents per request key, for joining access lines with error lines. */
   private byReq = new Map<string, OpenIncident[]>();
+  /** Recently finished connection keys: when their last failure was, and on which upstream. */
+  private recentConn = new Map<string, { last: number; upstream: string | undefined }>();
   /** Open incidents in creation order; `head` marks the first not yet finished. */
   private queue: (OpenIncident | null)[] = [];
   private head = 0;
@@ -130,6 +138,13 @@ export class Correlator {
         if ((gap <= JOIN_WINDOW_MS || lateRetry) && !cand.facts.some((x) => sameSig(x, f))) inc = cand;
       }
     }
+    let continuation = false;
+    if (!inc && ck && f.kind === 'timeout') {
+      // nginx tries the next server after a timeout and logs that attempt's timeout up to proxy_read_timeout later,
+      // on the same connection: the same request, already counted.
+      const prev = this.recentConn.get(ck);
+      if (prev && t - prev.last <= RETRY_WINDOW_MS && t >= prev.last && prev.upstream !== f.upstream) continuation = true;
+    }
     if (!inc && rk) {
       // An access line joins the oldest open error incident of the same request that has no access line yet;
       // an error line joins an access-only incident (its access line was read first).
@@ -137,6 +152,7 @@ export class Correlator {
     }
     if (!inc) {
       inc = { facts: [], context: [], first: t, last: t, hasAccess: false, hasError: false, keys: [] };
+      if (continuation) inc.continuation = true;
       this.queue.push(inc);
       if (this.queue.length - this.head > MAX_OPEN) this.finishUpTo(this.queue.length - MAX_OPEN / 2);
     }
@@ -180,6 +196,11 @@ export class Correlator {
 
   private finish(inc: OpenIncident): void {
     for (const k of inc.keys) {
+      if (k.startsWith('c|') && inc.hasError) {
+        this.recentConn.delete(k);
+        this.recentConn.set(k, { last: inc.last, upstream: inc.facts[inc.facts.length - 1]?.upstream });
+        if (this.recentConn.size > MAX_RECENT_CONN) this.recentConn.delete(this.recentConn.keys().next().value as string);
+      }
       if (this.byConn.get(k) === inc) this.byConn.delete(k);
       const list = this.byReq.get(k);
       if (list) {
@@ -204,8 +225,9 @@ export class Correlator {
       }
     }
     inc.context = ctx;
-    const recovered = inc.hasError && !inc.hasAccess && retryable(inc.facts) && this.opts.accessCovers(inc.last);
-    const used = this.opts.onIncident({ facts: inc.facts, context: ctx, failed: !recovered, recovered });
+    const continuation = inc.continuation === true && !inc.hasAccess;
+    const recovered = !continuation && inc.hasError && !inc.hasAccess && retryable(inc.facts) && this.opts.accessCovers(inc.last);
+    const used = this.opts.onIncident({ facts: inc.facts, context: ctx, failed: !recovered && !continuation, recovered, ...(continuation ? { continuation } : {}) });
     for (const c of used) this.consumed.add(c);
     this.burst = used.length > 0 ? { last: inc.last, context: used.slice(0, 20) } : { last: inc.last, context: this.burst.context.length > 0 && inc.first - this.burst.last <= JOIN_WINDOW_MS ? this.burst.context : NO_FACTS };
   }

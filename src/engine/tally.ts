@@ -1,4 +1,5 @@
 /** Adds attributed incidents up per cause and upstream, lets causes reconsider across requests, ranks the result. */
+import { upstreamTarget } from '../causes/util.js';
 import type { Cause, CauseId, Claim, GlobalSummary, UpstreamSummary } from '../causes/types.js';
 import type { EvidenceRef, Fact } from '../evidence/facts.js';
 import type { ReportCause } from '../report/types.js';
@@ -96,7 +97,12 @@ export class Tally {
     if (facts.some((f) => f.kind === 'reused-connection-failed')) us.reusedConnectionFailures++;
   }
 
-  private addTo(id: CauseId, claim: Claim, facts: readonly Fact[], role: 'failed' | 'recovered' | 'alternative', shape?: string): void {
+  /** A further attempt of a request already counted: its lines are evidence, it adds no request. */
+  addEvidence(a: Attribution, facts: readonly Fact[]): void {
+    this.addTo(a.cause.meta.id, a.claim, facts, 'evidence', a.shape);
+  }
+
+  private addTo(id: CauseId, claim: Claim, facts: readonly Fact[], role: 'failed' | 'recovered' | 'alternative' | 'evidence', shape?: string): void {
     const upstream = facts.find((f) => f.upstream)?.upstream ?? '';
     let perCause = this.buckets.get(id);
     if (!perCause) this.buckets.set(id, (perCause = new Map<string, Bucket>()));
@@ -119,8 +125,9 @@ export class Tally {
     const m = b.messages.get(claim.messageId);
     if (m) m.n++;
     else b.messages.set(claim.messageId, claim.detail !== undefined ? { n: 1, detail: claim.detail } : { n: 1 });
-    // Incidents of a shape already sampled add no new kind of evidence line.
-    if (shape === undefined || !b.sampleSigs.has(shape)) {
+    // Incidents of a shape already sampled add no new kind of evidence line; once the samples are full no shape
+    // is remembered, so memory stays bounded however many upstreams and shapes a log has.
+    if (b.samples.length < MAX_SAMPLES && (shape === undefined || !b.sampleSigs.has(shape))) {
       this.sample(b, claim, facts);
       if (shape !== undefined) b.sampleSigs.add(shape);
     }
@@ -188,14 +195,34 @@ export class Tally {
         firstSeen: total.first === null ? null : iso(total.first),
         lastSeen: total.last === null ? null : iso(total.last),
         upstreams,
-        evidence: [...total.samples.map((s) => ({ ...s })), ...total.notes.map((n) => ({ source: 'log' as const, text: n }))],
-        fixes: { owner: [...(top ? (cause.meta.fixesByMessage?.[top[0]] ?? []) : []), ...cause.meta.fixes.owner], visitor: [...cause.meta.fixes.visitor] },
+        evidence: total.samples.map((s) => ({ ...s })),
+        fixes: { owner: [...checksFor(cause, upstreams[0]), ...(top ? (cause.meta.fixesByMessage?.[top[0]] ?? []) : []), ...cause.meta.fixes.owner], visitor: [...cause.meta.fixes.visitor] },
       };
       if (top) rc.messageId = top[0];
-      if (top) rc.message = fillMessage(cause.meta.messages[top[0]] ?? top[0], { count: total.count, recovered: total.recovered, upstream: upstreams[0], detail: top[1].detail });
+      const values = { count: total.count, recovered: total.recovered, upstream: upstreams[0], detail: top?.[1].detail };
+      const parts: string[] = [];
+      if (total.count === 0 && total.recovered > 0) {
+        // Every failure of this kind was retried and answered normally: say so rather than "0 request(s) failed".
+        parts.push(fillMessage('No request failed from it: {recovered} upstream failure(s) on {upstream} were retried by the proxy and recovered.', values));
+      } else if (top) {
+        parts.push(fillMessage(cause.meta.messages[top[0]] ?? top[0], values));
+      }
+      // Notes (why a group was reconsidered) belong to the explanation, not to the evidence lines.
+      parts.push(...new Set(total.notes));
+      if (parts.length > 0) rc.message = parts.join(' ');
       out.push(rc);
     }
     return rankCauses(out, this.catalogue);
+  }
+}
+
+/** The cause's checks written for the upstream seen most, if it has any. */
+function checksFor(cause: Cause, upstream: string | undefined): string[] {
+  if (!cause.checks || !upstream) return [];
+  try {
+    return cause.checks(upstreamTarget(upstream));
+  } catch {
+    return [];
   }
 }
 

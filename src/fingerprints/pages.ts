@@ -122,7 +122,7 @@ export const PAGE_RULES: PageRule[] = [
   { layer: 'gcp-lb', re: /502\.\s*That[’']s an error\./i, status: 502 },
   { layer: 'gcp-lb', re: /The server encountered a temporary error and could not complete your request\./i, status: 502 },
   // Heroku router.
-  { layer: 'heroku', re: /An error occurred in the application and your page could not be served\./i, status: 503, kind: 'app-error', detail: 'heroku-application-error' },
+  { layer: 'heroku', re: /An error occurred in the application and your page could not be served\./i, status: 503, kind: 'app-fatal', detail: 'heroku-application-error' },
   // Squid (forward or reverse) error pages.
   { layer: 'squid', re: /\bERR_CONNECT_FAIL\b/, kind: 'connect-failed', errno: 'ECONNREFUSED', status: 503 },
   { layer: 'squid', re: /\bERR_DNS_FAIL\b/, kind: 'resolve-failed', status: 503 },
@@ -130,7 +130,7 @@ export const PAGE_RULES: PageRule[] = [
   { layer: 'squid', re: /\bERR_ZERO_SIZE_OBJECT\b/, kind: 'upstream-closed', status: 502 },
   { layer: 'squid', re: /Generated .* by [^ ]+ \(squid\/[\d.]+\)/i, marker: true },
   // Corporate cloud proxy.
-  { layer: 'zscaler', re: /Internet Security by Zscaler|zscaler\.net/i, marker: true, kind: 'client-proxy-error' },
+  { layer: 'zscaler', re: /Internet Security by Zscaler|zscaler\.net/i, marker: true, kind: 'forward-proxy-error' },
 ];
 
 export interface PageMatch {

@@ -186,7 +186,8 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
         }
         return [];
       }
-      tally.add(a, inc.facts, inc.failed);
+      if (inc.continuation) tally.addEvidence(a, inc.facts);
+      else tally.add(a, inc.facts, inc.failed);
       return a.claim.facts.filter((f) => inc.context.includes(f));
     },
   });
@@ -238,7 +239,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
             },
           }
         : {}),
-      ...(files.some((f) => f.unrecognised.length > 0) ? { unrecognisedLines: files.flatMap((f) => f.unrecognised).slice(0, 50) } : {}),
+      ...(files.some((f) => f.unrecognised.length > 0) ? { unrecognisedLines: files.flatMap((f) => f.unrecognised.map((n) => `${f.file}:${n}`)).slice(0, 50) } : {}),
     },
     errors,
     context: {

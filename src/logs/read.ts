@@ -82,13 +82,14 @@ export async function sniffInput(opened: OpenedInput): Promise<SniffedInput> {
       const buf = Buffer.alloc(SNIFF_BYTES);
       const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
       await fh.close();
+      if (looksBinary(buf.subarray(0, bytesRead))) return binary(opened);
       const lines = splitLines(buf.subarray(0, bytesRead));
       // The last line may be cut by the read size; leave it out unless the file is that short.
       if (bytesRead === SNIFF_BYTES) lines.pop();
       const headLines = lines.filter((l) => l.trim() !== '').slice(0, HEAD_LINES);
       return { opened, head: [], headLines, rest: fileWholeLines(path) };
     } catch (e) {
-      return { opened, head: [], headLines: [], rest: emptyGen(), error: e instanceof InputError ? e.message : `${opened.spec.name}: ${String(e)}` };
+      return { opened, head: [], headLines: [], rest: emptyGen(), error: named(opened.spec.name, e) };
     }
   }
   const rest = wholeLines(opened.chunks());
@@ -98,15 +99,41 @@ export async function sniffInput(opened: OpenedInput): Promise<SniffedInput> {
     while (headLines.length < HEAD_LINES) {
       const n = await rest.next();
       if (n.done) break;
+      if (head.length === 0 && looksBinary(n.value.buf)) return binary(opened);
       head.push(n.value);
       for (const l of splitLines(n.value.buf)) {
         if (l.trim() !== '' && headLines.length < HEAD_LINES) headLines.push(l);
       }
     }
   } catch (e) {
-    return { opened, head, headLines, rest: emptyGen(), error: e instanceof InputError ? e.message : `${opened.spec.name}: ${String(e)}` };
+    return { opened, head, headLines, rest: emptyGen(), error: named(opened.spec.name, e) };
   }
   return { opened, head, headLines, rest };
+}
+
+/** An error message that starts with the input's name. */
+function named(name: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.startsWith(`${name}:`) ? msg : `${name}: ${e instanceof InputError ? msg : `read failed (${msg})`}`;
+}
+
+function binary(opened: OpenedInput): SniffedInput {
+  return { opened, head: [], headLines: [], rest: emptyGen(), error: `${opened.spec.name}: binary data, not a text log (skipped)` };
+}
+
+/**
+ * True when a sample is mostly not text: more than 10% control bytes other than tab, line breaks and ESC
+ * (colour codes). A few binary lines inside a text log do not make it binary; they are read and reported.
+ */
+export function looksBinary(sample: Buffer): boolean {
+  const n = Math.min(sample.length, 8192);
+  if (n < 64) return false;
+  let ctl = 0;
+  for (let i = 0; i < n; i++) {
+    const b = sample[i] ?? 0;
+    if ((b < 0x09 || (b > 0x0d && b < 0x20 && b !== 0x1b)) || b === 0x7f) ctl++;
+  }
+  return ctl * 10 > n;
 }
 
 async function* emptyGen(): AsyncGenerator<LineChunk> {
@@ -204,7 +231,7 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
     yield* readAccessWithWorker(input, plan.format, env);
     return;
   }
-  const mixedState = new MixedReader(name, env);
+  const mixedState = new MixedReader(env);
   let lineNo = 0;
   let record: { first: number; lines: string[]; format: LogFormat } | null = null;
   const chunks = async function* (): AsyncGenerator<LineChunk> {
@@ -262,7 +289,7 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
       if (facts.length > 0 || watermark !== null) yield { facts, watermark };
     }
   } catch (e) {
-    result.notes.push(e instanceof InputError ? e.message : `${name}: read failed (${e instanceof Error ? e.message : String(e)})`);
+    result.notes.push(named(name, e));
   }
   const tail: Fact[] = [];
   if (record) parseOne(record.lines.join('\n'), record.first, plan, env, tail, mixedState, record.lines.length);
@@ -274,7 +301,7 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
 }
 
 const MAX_RECORD_LINES = 64;
-const RECORD_FORMATS = LOG_FORMATS.filter((f) => f.opensRecord);
+const RECORD_FORMATS = LOG_FORMATS.filter((f) => f.opensRecord !== undefined);
 
 /** The format whose multi-line record this line opens, if any. */
 function opensRecordOf(plan: Plan, line: string): LogFormat | null {
@@ -366,10 +393,7 @@ class MixedReader {
   private ready: Fact[] = [];
   private state: PasteState = {};
 
-  constructor(
-    private readonly name: string,
-    private readonly env: ReaderEnv,
-  ) {}
+  constructor(private readonly env: ReaderEnv) {}
 
   private attempt(line: string, lineNo: number): { facts: Fact[]; ok: boolean } {
     const facts: Fact[] = [];
@@ -412,7 +436,6 @@ class MixedReader {
   finish(out: Fact[]): void {
     this.flush();
     this.drain(out);
-    void this.name;
   }
 }
 
@@ -495,7 +518,11 @@ async function* readAccessWithWorker(input: SniffedInput, format: AccessLogForma
       state.failed = e.message;
       state.wake?.();
     });
-    worker.on('exit', () => state.wake?.());
+    worker.on('exit', (code) => {
+      // A worker that stops without saying `end` or `error` (killed, out of memory) must not leave the reader waiting.
+      state.failed ??= `scan worker exited (code ${code}) before the end of the file`;
+      state.wake?.();
+    });
     return state;
   });
   let lineNo = 0;

@@ -15,7 +15,7 @@ export interface Unwrapped {
 }
 
 // journald "short" and BSD syslog: "Dec 01 12:56:13 host prog[pid]: msg" (day may be space-padded).
-const SYSLOG = /^([A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: (.*)$/;
+const SYSLOG = /^([A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d+)?) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: (.*)$/;
 // journald "short-iso" / rsyslog RFC 3339: "2026-12-01T12:56:13+0000 host prog[pid]: msg".
 const SYSLOG_ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) (\S+) ([^\s:[]+)(?:\[(\d+)\])?: (.*)$/;
 // CRI (containerd, CRI-O) log lines: "<RFC3339Nano> stdout|stderr F|P <line>".

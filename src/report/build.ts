@@ -31,7 +31,9 @@ export function buildReport(input: BuildInput): Report {
   const notAssessed: Report['notAssessed'] = [];
   if (input.unexplained > 0) {
     notAssessed.push({
-      need: `${input.unexplained} failed request(s) in the access log have no matching error-log line: read the proxy's error log for the same period too (e.g. \`why502 logs /var/log/nginx/access.log /var/log/nginx/error.log\`)`,
+      need: input.context.hadAccessLog
+        ? `${input.unexplained} failed request(s) in the access log have no matching error-log line: read the proxy's error log for the same period too (e.g. \`why502 logs /var/log/nginx/access.log /var/log/nginx/error.log\`)`
+        : `${input.unexplained} failed request(s) are known only by their status: the proxy's error log for the same period would say why`,
     });
   }
   if (input.context.hadErrorLog && !input.context.hadAccessLog && causes.length > 0) {
@@ -74,9 +76,22 @@ function summarise(input: BuildInput): string {
       parts.push(`No 502/503/504 evidence found in ${lines} line(s)`);
     }
   } else {
+    const title = `${top.title.charAt(0).toLowerCase()}${top.title.slice(1)}`;
     const share = input.failedRequests > 0 && top.count > 0 ? ` (${top.count} of ${input.failedRequests} failed requests)` : '';
-    parts.push(`Most likely: ${top.title.charAt(0).toLowerCase()}${top.title.slice(1)}${share}, confidence ${Math.round(top.confidence * 100)}%`);
-    if (causes.length > 1) parts.push(`${causes.length - 1} other cause(s) also seen`);
+    if (input.unexplained > top.count) {
+      // Most failures have no explanation in what was read: say that first, so the headline does not oversell.
+      parts.push(`${input.unexplained} of ${input.failedRequests} failed requests are not explained by the logs read (the proxy's error log would say why)`);
+      parts.push(`of the rest, most likely: ${title}${share}, confidence ${Math.round(top.confidence * 100)}%`);
+    } else if (top.count === 0) {
+      // Every failure of this kind was retried and recovered (or the cause is only possible): no request failed from it.
+      parts.push(`Seen, without failed requests: ${title}, confidence ${Math.round(top.confidence * 100)}%`);
+    } else {
+      parts.push(`Most likely: ${title}${share}, confidence ${Math.round(top.confidence * 100)}%`);
+    }
+    const seen = causes.slice(1).filter((c) => c.count > 0).length;
+    const possible = causes.slice(1).length - seen;
+    if (seen > 0) parts.push(`${seen} other cause(s) also seen`);
+    if (possible > 0) parts.push(`${possible} other cause(s) also possible`);
   }
   if (input.context.pasted && input.context.unrecognisedCount > 0) parts.push(`${input.context.unrecognisedCount} line(s) not recognised`);
   if (input.context.zoneNote) parts.push(input.context.zoneNote);

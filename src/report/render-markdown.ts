@@ -1,5 +1,6 @@
 /** Markdown renderer: a report ready to paste into a ticket or send to a site owner. */
 import type { Report, ReportEvidence } from './types.js';
+import { whereLines, whereSummary } from './where.js';
 
 function esc(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -36,6 +37,13 @@ export function renderMarkdown(r: Report): string {
     out.push('| # | Cause | Requests | Confidence | Upstreams |');
     out.push('|---|---|---|---|---|');
     r.causes.forEach((c, i) => out.push(`| ${i + 1} | ${esc(c.title)} (\`${c.id}\`) | ${c.count} | ${Math.round(c.confidence * 100)}% | ${esc(c.upstreams.slice(0, 3).join(', ')) || '—'} |`));
+    out.push('');
+  }
+  const w = whereSummary(st);
+  if (w) {
+    out.push('## Where the failures were');
+    out.push('');
+    for (const [label, value] of whereLines(w)) out.push(`- ${label}: ${esc(value)}`);
     out.push('');
   }
   for (const c of r.causes) {

@@ -1,6 +1,7 @@
 /** Terminal renderer: the top cause, how sure, how many, where, 2-3 telling lines and what to do — in ten seconds. */
 import pc from 'picocolors';
 import type { Report, ReportCause, ReportEvidence } from './types.js';
+import { whereLines, whereSummary } from './where.js';
 
 export interface TextOptions {
   color: boolean;
@@ -17,6 +18,20 @@ function where(e: ReportEvidence): string {
   if (e.file) return e.file;
   if (e.phase) return `probe ${e.phase}`;
   return e.source;
+}
+
+/** "a.log:1", "a.log:2", "b.log:7" → "a.log lines 1, 2; b.log line 7". */
+function groupLines(refs: string[]): string {
+  const byFile = new Map<string, string[]>();
+  for (const r of refs) {
+    const i = r.lastIndexOf(':');
+    const file = i > 0 ? r.slice(0, i) : r;
+    const list = byFile.get(file) ?? [];
+    if (list.length < 12) list.push(i > 0 ? r.slice(i + 1) : '?');
+    else if (list.length === 12) list.push('…');
+    byFile.set(file, list);
+  }
+  return [...byFile].map(([f, l]) => `${f} line${l.length > 1 ? 's' : ''} ${l.join(', ')}`).join('; ');
 }
 
 function cut(s: string, n: number): string {
@@ -75,11 +90,17 @@ export function renderText(r: Report, opts: TextOptions): string {
     }
   });
   if (r.causes.length > detailed + 2) {
-    out.push(k.dim(`Also: ${r.causes.slice(detailed + 2).map((c) => `${c.id} (${c.count})`).join(', ')}`));
+    out.push(k.dim(`Also: ${r.causes.slice(detailed + 2).map((c) => (c.count > 0 ? `${c.id} (${c.count})` : `${c.id} (possible)`)).join(', ')}`));
+    out.push('');
+  }
+  const w = whereSummary(st);
+  if (w) {
+    out.push(k.bold('Where the failures were'));
+    for (const [label, value] of whereLines(w)) out.push(`  ${k.dim(`${label}:`)} ${cut(value, Math.max(40, width - label.length - 4))}`);
     out.push('');
   }
   if (st.unexplained) out.push(k.yellow(`${st.unexplained} failed request(s) unexplained by the logs read.`));
-  if (st.unrecognisedLines && st.unrecognisedLines.length > 0) out.push(k.yellow(`Not recognised: line(s) ${st.unrecognisedLines.slice(0, 15).join(', ')}${st.unrecognisedLines.length > 15 ? ', …' : ''}`));
+  if (st.unrecognisedLines && st.unrecognisedLines.length > 0) out.push(k.yellow(`Not recognised: ${groupLines(st.unrecognisedLines)}`));
   const na = r.notAssessed.slice(0, 3);
   if (na.length > 0) {
     out.push(k.dim('To settle more:'));

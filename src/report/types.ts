@@ -55,8 +55,8 @@ export interface ReportStats {
     byPath: { key: string; count: number }[];
     timeline: { from: string; seconds: number; requests: number; failed: number }[];
   };
-  /** Lines the pasted-input reader did not recognise (line numbers, first 50). */
-  unrecognisedLines?: number[];
+  /** Lines not recognised as any known log line, as "file:line" (first 50). */
+  unrecognisedLines?: string[];
 }
 
 export interface Report {

@@ -7,7 +7,7 @@
 import type { FactKind } from '../../evidence/facts.js';
 
 export interface AppMessage {
-  kind: Extract<FactKind, 'app-error' | 'db-error' | 'third-party-error' | 'upstream-worker-killed'>;
+  kind: Extract<FactKind, 'app-fatal' | 'db-error' | 'third-party-error' | 'upstream-worker-killed'>;
   detail: string;
 }
 
@@ -61,6 +61,6 @@ export function recogniseAppMessage(text: string): AppMessage | null {
     return { kind: 'db-error', detail: 'db-port' };
   }
   for (const [re, detail] of THIRD_PARTY_RULES) if (re.test(text)) return { kind: 'third-party-error', detail };
-  for (const [re, detail] of APP_RULES) if (re.test(text)) return { kind: 'app-error', detail };
+  for (const [re, detail] of APP_RULES) if (re.test(text)) return { kind: 'app-fatal', detail };
   return null;
 }

@@ -13,16 +13,16 @@ export interface ClientMessage {
 }
 
 const CURL: [RegExp, ClientMessage][] = [
-  [/^curl: \(5\) Could not resolve proxy/, { kind: 'client-proxy-error', detail: 'curl-5' }],
-  [/^curl: \(6\) Could not resolve host/, { kind: 'site-dns-failed', stage: 'resolve', errno: 'ENOTFOUND', detail: 'curl-6' }],
+  [/^curl: \(5\) Could not resolve proxy/, { kind: 'forward-proxy-error', detail: 'curl-5' }],
+  [/^curl: \(6\) Could not resolve host/, { kind: 'site-lookup-failed', stage: 'resolve', errno: 'ENOTFOUND', detail: 'curl-6' }],
   [/^curl: \(7\) .*(?:Connection refused|Couldn't connect to server)/, { kind: 'connect-failed', stage: 'connect', errno: 'ECONNREFUSED', detail: 'curl-7' }],
   [/^curl: \(7\) .*No route to host/, { kind: 'connect-failed', stage: 'connect', errno: 'EHOSTUNREACH', detail: 'curl-7' }],
-  [/^curl: \(7\) .*Network is unreachable/, { kind: 'client-network-error', stage: 'connect', errno: 'ENETUNREACH', detail: 'curl-7' }],
+  [/^curl: \(7\) .*Network is unreachable/, { kind: 'local-network-error', stage: 'connect', errno: 'ENETUNREACH', detail: 'curl-7' }],
   [/^curl: \(28\) (?:Connection|Failed to connect).*timed out|^curl: \(28\) Connection timeout/i, { kind: 'timeout', stage: 'connect', errno: 'ETIMEDOUT', detail: 'curl-28' }],
   [/^curl: \(28\) Operation timed out/, { kind: 'timeout', stage: 'header', errno: 'ETIMEDOUT', detail: 'curl-28' }],
   [/^curl: \(52\) Empty reply from server/, { kind: 'upstream-closed', stage: 'header', detail: 'curl-52' }],
   [/^curl: \(56\) .*Connection reset by peer/, { kind: 'upstream-reset', stage: 'header', errno: 'ECONNRESET', detail: 'curl-56' }],
-  [/^curl: \(56\) .*Received HTTP code (\d+) from proxy after CONNECT|^curl: \(56\) CONNECT tunnel failed, response \d+/, { kind: 'client-proxy-error', detail: 'curl-56-proxy' }],
+  [/^curl: \(56\) .*Received HTTP code (\d+) from proxy after CONNECT|^curl: \(56\) CONNECT tunnel failed, response \d+/, { kind: 'forward-proxy-error', detail: 'curl-56-proxy' }],
   [/^curl: \(18\) transfer closed with/, { kind: 'upstream-closed', stage: 'body', detail: 'curl-18' }],
   [/^curl: \(8\) (?:Weird server reply|Invalid status line|Header without colon)/, { kind: 'invalid-response', stage: 'header', detail: 'curl-8' }],
   [/^curl: \(1\) Received HTTP\/0\.9 when not allowed/, { kind: 'invalid-response', stage: 'header', detail: 'http09' }],
@@ -32,13 +32,13 @@ const CURL: [RegExp, ClientMessage][] = [
   [/^curl: \(60\) SSL certificate problem/, { kind: 'tls-cert-untrusted', stage: 'tls', detail: 'curl-60' }],
   [/^curl: \(35\) .*wrong version number/, { kind: 'tls-handshake-failed', stage: 'tls', detail: 'wrong version number' }],
   [/^curl: \(35\) /, { kind: 'tls-handshake-failed', stage: 'tls', detail: 'curl-35' }],
-  [/^curl: \(97\) /, { kind: 'client-proxy-error', detail: 'curl-97' }],
+  [/^curl: \(97\) /, { kind: 'forward-proxy-error', detail: 'curl-97' }],
 ];
 
 const BROWSER: [RegExp, ClientMessage][] = [
-  [/\bERR_PROXY_CONNECTION_FAILED\b|\bERR_TUNNEL_CONNECTION_FAILED\b|\bERR_PROXY_CERTIFICATE_INVALID\b|\bERR_MANDATORY_PROXY_CONFIGURATION_FAILED\b/, { kind: 'client-proxy-error', detail: 'browser-proxy' }],
-  [/\bERR_INTERNET_DISCONNECTED\b|\bERR_NETWORK_CHANGED\b|\bERR_ADDRESS_UNREACHABLE\b|\bERR_NETWORK_ACCESS_DENIED\b/, { kind: 'client-network-error', detail: 'browser-network' }],
-  [/\bERR_NAME_NOT_RESOLVED\b|\bDNS_PROBE_FINISHED_(?:NXDOMAIN|NO_INTERNET|BAD_CONFIG)\b|Hmm\. We['’]re having trouble finding that site\./, { kind: 'site-dns-failed', stage: 'resolve', detail: 'browser-dns' }],
+  [/\bERR_PROXY_CONNECTION_FAILED\b|\bERR_TUNNEL_CONNECTION_FAILED\b|\bERR_PROXY_CERTIFICATE_INVALID\b|\bERR_MANDATORY_PROXY_CONFIGURATION_FAILED\b/, { kind: 'forward-proxy-error', detail: 'browser-proxy' }],
+  [/\bERR_INTERNET_DISCONNECTED\b|\bERR_NETWORK_CHANGED\b|\bERR_ADDRESS_UNREACHABLE\b|\bERR_NETWORK_ACCESS_DENIED\b/, { kind: 'local-network-error', detail: 'browser-network' }],
+  [/\bERR_NAME_NOT_RESOLVED\b|\bDNS_PROBE_FINISHED_(?:NXDOMAIN|NO_INTERNET|BAD_CONFIG)\b|Hmm\. We['’]re having trouble finding that site\./, { kind: 'site-lookup-failed', stage: 'resolve', detail: 'browser-dns' }],
   [/\bERR_CONNECTION_REFUSED\b/, { kind: 'connect-failed', stage: 'connect', errno: 'ECONNREFUSED', detail: 'browser' }],
   [/\bERR_CONNECTION_TIMED_OUT\b|\bERR_TIMED_OUT\b/, { kind: 'timeout', stage: 'connect', errno: 'ETIMEDOUT', detail: 'browser' }],
   [/\bERR_CONNECTION_RESET\b|\bERR_CONNECTION_CLOSED\b|\bERR_EMPTY_RESPONSE\b/, { kind: 'upstream-closed', stage: 'header', detail: 'browser' }],

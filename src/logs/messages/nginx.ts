@@ -220,7 +220,7 @@ const RULES: Rule[] = [
     re: /^upstream prematurely closed (?:connection|FastCGI stdout|FastCGI request|stream)/,
     map: (_m, p) => ({ kind: 'upstream-closed', stage: at(stageFromAction(p.action), 'header') }),
   },
-  { re: /^upstream prematurely sent response/, map: () => ({ kind: 'protocol-mismatch', stage: 'tls', detail: 'plain-before-tls' }) },
+  { re: /^upstream prematurely sent response/, map: () => ({ kind: 'unexpected-protocol', stage: 'tls', detail: 'plain-before-tls' }) },
   {
     // Socket calls on the upstream connection: only judged when the action says the upstream side.
     re: /^(?:recv|readv|writev|send|sendfile|sendmsg|recvmsg|SSL_read|SSL_write|SSL_shutdown)\(\) failed/,

@@ -20,7 +20,7 @@ const RULES: [RegExp, (m: RegExpExecArray) => SystemMessage][] = [
   [/\b(\S+)\.service: Main process exited, code=exited, status=([1-9]\d*)\S*/, (m) => ({ kind: 'service-down', detail: `${m[1]} exited with status ${m[2]}`, software: 'systemd' })],
   [/^Failed to start (.+?)\.?$/, (m) => ({ kind: 'service-down', detail: `failed to start ${m[1]}`, software: 'systemd' })],
   [/\b(\S+)\.service: (?:A process of this unit has been killed by the OOM killer|Failed with result 'oom-kill')/, (m) => ({ kind: 'oom-kill', detail: `${m[1]} OOM kill`, software: 'systemd' })],
-  [/^Stopping (.+?)\.\.\.$|\bStopping (\S+\.service)\b/, (m) => ({ kind: 'upstream-draining', detail: `stopping ${m[1] ?? m[2]}`, software: 'systemd' })],
+  [/^Stopping (.+?)\.\.\.$|\bStopping (\S+\.service)\b/, (m) => ({ kind: 'upstream-stopping', detail: `stopping ${m[1] ?? m[2]}`, software: 'systemd' })],
   // PHP-FPM (sapi/fpm/fpm/fpm_process_ctl.c, fpm_children.c, fpm_request.c).
   [/\[pool ([^\]]+)\] server reached (?:pm\.)?max_children setting \((\d+)\)/, (m) => ({ kind: 'upstream-capacity', detail: `php-fpm pool ${m[1]} reached pm.max_children (${m[2]})`, software: 'php-fpm' })],
   [/\[pool ([^\]]+)\] seems busy/, (m) => ({ kind: 'upstream-capacity', detail: `php-fpm pool ${m[1]} seems busy`, software: 'php-fpm' })],

@@ -88,7 +88,7 @@ const APACHE_TAGS: Record<string, Omit<TokenMeaning, 'software'>> = {
   AH00959: { kind: 'upstream-disabled', detail: 'AH00959 disabling worker' },
   AH01097: { kind: 'upstream-reset', stage: 'send', status: 502, detail: 'AH01097 pass request body failed' },
   AH01084: { kind: 'upstream-reset', stage: 'send', status: 502, detail: 'AH01084 pass request body failed' },
-  AH01071: { kind: 'app-error', detail: 'AH01071 FastCGI: Got error' },
+  AH01071: { kind: 'app-fatal', detail: 'AH01071 FastCGI: Got error' },
 };
 
 // AWS ALB error_reason values (ALB access-log docs).
@@ -97,9 +97,9 @@ const ALB_REASONS: Record<string, Omit<TokenMeaning, 'detail' | 'software'>> = {
   LambdaRequestTooLarge: { kind: 'request-too-big', status: 413 },
   LambdaConnectionTimeout: { kind: 'timeout', stage: 'connect', status: 504 },
   LambdaInvalidResponse: { kind: 'invalid-response', stage: 'header', status: 502 },
-  LambdaUnhandled: { kind: 'app-error', status: 502 },
+  LambdaUnhandled: { kind: 'app-fatal', status: 502 },
   LambdaThrottling: { kind: 'upstream-capacity', status: 503 },
-  LambdaServiceException: { kind: 'app-error', status: 503 },
+  LambdaServiceException: { kind: 'app-fatal', status: 503 },
 };
 
 // GCP external HTTP(S) load balancer statusDetails.
