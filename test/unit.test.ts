@@ -107,3 +107,14 @@ describe('bare tokens', () => {
     expect(recogniseToken('hello world')).toBeNull();
   });
 });
+
+describe('TopCounter', () => {
+  it('lets a key that starts late rise to the top after many distinct keys', async () => {
+    const { TopCounter } = await import('../src/logs/stats.js');
+    const c = new TopCounter();
+    for (let i = 0; i < 10_000; i++) c.add(`/once/${i}`);
+    for (let i = 0; i < 50; i++) c.add('/late/checkout');
+    expect(c.top(3).filter((x) => x.key !== '(other)')[0]).toEqual({ key: '/late/checkout', count: 50 });
+    expect(c.size).toBeLessThan(4_000);
+  });
+});

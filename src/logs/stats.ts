@@ -69,17 +69,32 @@ export class Timeline {
   }
 }
 
-/** Counts per key, keeping at most MAX_KEYS keys (later new keys go to "(other)"). */
+/**
+ * Counts per key in bounded memory. When 2×MAX_KEYS keys are held, the smaller half is dropped (its counts
+ * kept as "(other)"), so a key that starts late can still rise to the top; counts are exact until the first
+ * prune and may undercount a key pruned and seen again afterwards.
+ */
 export class TopCounter {
   private counts = new Map<string, number>();
+  private other = 0;
   add(key: string, n = 1): void {
     const cur = this.counts.get(key);
-    if (cur !== undefined) this.counts.set(key, cur + n);
-    else if (this.counts.size < MAX_KEYS) this.counts.set(key, n);
-    else this.counts.set('(other)', (this.counts.get('(other)') ?? 0) + n);
+    if (cur !== undefined) {
+      this.counts.set(key, cur + n);
+      return;
+    }
+    this.counts.set(key, n);
+    if (this.counts.size >= 2 * MAX_KEYS) this.prune();
+  }
+  private prune(): void {
+    const sorted = [...this.counts.entries()].sort((a, b) => b[1] - a[1]);
+    this.counts = new Map(sorted.slice(0, MAX_KEYS));
+    for (const [, c] of sorted.slice(MAX_KEYS)) this.other += c;
   }
   top(n = 10): { key: string; count: number }[] {
-    return [...this.counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => ({ key, count }));
+    const entries = [...this.counts.entries()];
+    if (this.other > 0) entries.push(['(other)', this.other]);
+    return entries.sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, count]) => ({ key, count }));
   }
   get size(): number {
     return this.counts.size;
