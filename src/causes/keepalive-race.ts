@@ -33,6 +33,7 @@ export default defineCause({
     lab: { faults: ['keepalive-idle-close'] },
     messages: {
       reused: '{count} request(s) failed on a reused keep-alive connection to {upstream}.',
+      afterIdle: '{count} request(s) failed on {upstream} right after it had been idle: the proxy reused a keep-alive connection the upstream had already closed.',
       recoveredRetries: '{count} request(s) failed on {upstream} while {recovered} other upstream failures were hidden by a retry: idle keep-alive connections closed by the upstream.',
     },
   },
@@ -41,7 +42,7 @@ export default defineCause({
     return f ? claim(0.85, 'reused', [f]) : null;
   },
   reconsider(from, upstream, all) {
-    if (from !== 'upstream-closed-early' || upstream.upstream === '') return null;
+    if (from !== 'upstream-closed-early') return null;
     const failed = upstream.byCause['upstream-closed-early'] ?? 0;
     // nginx retries a request whose cached connection failed; errors whose requests then succeeded show
     // the race. Failures left over are the non-idempotent ones it may not retry.
@@ -54,6 +55,16 @@ export default defineCause({
       };
     }
     if (upstream.reusedConnectionFailures > 0) return { to: 'keepalive-race', confidence: 0.75, messageId: 'reused' };
+    // Request logs without retries (HAProxy, Caddy): the upstream answers most requests, and the ones it closes
+    // on are those that came after it had been idle, when the proxy reused a pooled connection it had timed out.
+    if (failed > 0 && upstream.afterIdleFailures >= Math.max(1, Math.ceil(failed * 0.8)) && upstream.successes >= failed) {
+      return {
+        to: 'keepalive-race',
+        confidence: 0.65,
+        messageId: 'afterIdle',
+        note: `${upstream.afterIdleFailures} of ${failed} failure(s) came after ${upstream.upstream || 'the upstream'} had been idle for a second or more, while ${upstream.successes} other request(s) got normal answers: the pattern of idle keep-alive connections the upstream closed first.`,
+      };
+    }
     return null;
   },
 });

@@ -31,6 +31,7 @@ export default defineCause({
     messages: {
       noLive: '{count} request(s) failed: no server of the group was available (all marked down after failures).',
       disabled: 'The proxy took {upstream} out of rotation after failures.',
+      allFailed: '{count} request(s) failed on every server of the group: each was tried, failed and was taken out of rotation.',
     },
   },
   detect(i) {
@@ -38,6 +39,14 @@ export default defineCause({
     if (nl) {
       const disabled = [...own(i, 'upstream-disabled'), ...near(i, 'upstream-disabled')];
       return claim(disabled.length > 0 ? 0.85 : 0.8, 'noLive', disabled[0] ? [nl, disabled[0]] : [nl]);
+    }
+    // One request that tried every server and saw each taken out of rotation (Apache's balancer logs this per
+    // request: AH00957 + AH00959 for each member): the group as a whole had no healthy server.
+    const tried = i.facts.filter((f) => (f.kind === 'connect-failed' || (f.kind === 'timeout' && f.stage === 'connect')) && f.upstream);
+    const disabledUps = new Set(own(i, 'upstream-disabled').map((f) => f.upstream));
+    const triedUps = new Set(tried.map((f) => f.upstream));
+    if (triedUps.size >= 2 && [...triedUps].every((u) => disabledUps.has(u))) {
+      return claim(0.93, 'allFailed', [...tried.slice(0, 2), ...own(i, 'upstream-disabled').slice(0, 1)]);
     }
     const d = own(i, 'upstream-disabled')[0];
     if (d && i.facts.length === 1) return claim(0.5, 'disabled', [d]);

@@ -5,7 +5,7 @@ import { claim, own, targetUrl } from './util.js';
 // Ports people run TLS on; plain HTTP sent to them is a classic mismatch (proxy_pass http://app:8443).
 const TLS_PORT = /:(?:\d*443|636|993|995|2083|2087|2096|5986|6443)$/;
 
-const WRONG_VERSION = /wrong version number|unknown protocol|packet length too long|http request|record layer failure|record_layer_failure|WRONG_VERSION_NUMBER/i;
+const WRONG_VERSION = /wrong version number|unknown protocol|packet length too long|http request|record layer failure|record_layer_failure|WRONG_VERSION_NUMBER|first record does not look like a TLS handshake/i;
 
 export default defineCause({
   meta: {

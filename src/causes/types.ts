@@ -119,6 +119,8 @@ export interface UpstreamSummary {
   reusedConnectionFailures: number;
   /** Requests that got a normal answer from this upstream, where the source says. */
   successes: number;
+  /** Failed requests that came after the upstream had been idle for a second or more (a pooled connection aged). */
+  afterIdleFailures: number;
 }
 
 /** Facts known about the whole input, for causes that judge across requests. */

@@ -29,7 +29,7 @@ export function accessFact(i: Incident): Fact | undefined {
 
 /** True when the incident holds a mechanism fact other than the listed kinds (something more specific). */
 export function hasOtherMechanism(i: Incident, except: readonly FactKind[]): boolean {
-  return i.facts.some((f) => !except.includes(f.kind) && f.kind !== 'gateway-status' && f.kind !== 'app-status');
+  return i.facts.some((f) => !except.includes(f.kind) && f.kind !== 'gateway-status' && f.kind !== 'app-status' && f.kind !== 'request-failed');
 }
 
 export function claim(confidence: number, messageId: string, facts: Fact[], detail?: string): Claim {

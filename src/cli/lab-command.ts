@@ -1,4 +1,5 @@
 /** `why502 lab list|up|run|demo`: the fault lab — real proxies in front of broken upstreams, diagnosed by why502. */
+import { expectedCause } from '../lab/faults/types.js';
 import pc from 'picocolors';
 import { faultByName, faults } from '../lab/faults/index.js';
 import { launchers, PROXY_KINDS, type ProxyKind } from '../lab/launchers/index.js';
@@ -26,7 +27,7 @@ export function runLabList(flags: { json?: boolean; proxy?: string }): number {
   checkNames({ proxy: flags.proxy });
   const list = scenarios(flags.proxy ? { proxy: flags.proxy } : {});
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(list.map((s) => ({ scenario: `${s.proxy}/${s.fault.name}`, proxy: s.proxy, fault: s.fault.name, title: s.fault.title, expected: s.fault.cause, ...(s.notApplicable ? { notApplicable: s.notApplicable } : {}) })), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(list.map((s) => ({ scenario: `${s.proxy}/${s.fault.name}`, proxy: s.proxy, fault: s.fault.name, title: s.fault.title, expected: expectedCause(s.fault, s.proxy), ...(s.fault.expectFor?.[s.proxy] ? { expectedWhy: s.fault.expectFor[s.proxy]?.why } : {}), ...(s.notApplicable ? { notApplicable: s.notApplicable } : {}) })), null, 2)}\n`);
     return 0;
   }
   const k = pc.createColors(useColor(process.stdout));
@@ -36,6 +37,8 @@ export function runLabList(flags: { json?: boolean; proxy?: string }): number {
       if (flags.proxy && p !== flags.proxy) continue;
       const na = f.notFor?.[p];
       if (na) process.stdout.write(k.dim(`    ${p}: ${na}\n`));
+      const ex = f.expectFor?.[p];
+      if (ex) process.stdout.write(k.dim(`    ${p}: expects ${ex.cause}: ${ex.why}\n`));
     }
   }
   const installed = PROXY_KINDS.filter((p) => launchers[p].binary() !== null);
@@ -64,13 +67,18 @@ export function matrixMarkdown(results: ScenarioResult[]): string {
     const cells = proxies.map((p) => {
       const r = results.find((x) => x.proxy === p && x.fault === f.name);
       if (!r) return ' ';
-      if (r.outcome === 'ok') return '✓';
+      if (r.outcome === 'ok') return r.expectedWhy ? `✓ ${r.expected}¹` : '✓';
       if (r.outcome === 'wrong') return `✗ ${r.diagnosed?.cause ?? 'nothing'}`;
       if (r.outcome === 'not-applicable') return 'n/a';
       return r.outcome;
     });
     if (cells.every((c) => c === ' ')) continue;
     rows.push(`| ${f.name} | ${f.cause} | ${cells.join(' | ')} |`);
+  }
+  const notes = results.filter((r) => r.expectedWhy !== undefined);
+  if (notes.length > 0) {
+    rows.push('', "¹ This proxy's logs cannot tell the fault from a neighbour; the cause they support is expected instead:", '');
+    for (const r of notes) rows.push(`- ${r.proxy}/${r.fault} → \`${r.expected}\`: ${r.expectedWhy ?? ''}`);
   }
   return `${rows.join('\n')}\n`;
 }

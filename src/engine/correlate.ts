@@ -28,6 +28,8 @@ export interface OpenIncident {
   keys: string[];
   /** A late retry of a request already handed on (its first attempt's incident is finished). */
   continuation?: boolean;
+  /** Its facts moved into another incident (the same request, found later): finishes as nothing. */
+  merged?: boolean;
 }
 
 export interface FinishedIncident {
@@ -50,7 +52,10 @@ export interface CorrelatorOptions {
   joinRequests: boolean;
 }
 
+/** The request's final line: an access-log line (producers "<format>-access"; HAProxy's also names the mechanism). */
 const isAccessFact = (f: Fact): boolean => f.producer.endsWith('-access') || f.kind === 'gateway-status' || f.kind === 'app-status';
+/** A fact that says how the upstream exchange failed (not only which status the client got). */
+const isMechanismFact = (f: Fact): boolean => f.kind !== 'gateway-status' && f.kind !== 'app-status';
 
 /**
  * Could the proxy have retried this failure and still answered normally? Only failures before the response
@@ -68,16 +73,30 @@ function retryable(facts: readonly Fact[]): boolean {
 function connKey(f: Fact): string | null {
   const r = f.request;
   if (!r || r.conn === undefined) return null;
-  return `c|${f.ref.file ?? ''}|${r.pid ?? ''}|${r.conn}|${r.method ?? ''} ${r.uri ?? ''}`;
+  // nginx's *N is a client connection that may carry several requests: its lines name the request line, which
+  // tells them apart. Apache's pid:tid lines name at most a path on some of them: the thread alone is the key.
+  const req = r.method !== undefined ? `${r.method} ${r.uri ?? ''}` : '';
+  return `c|${f.ref.file ?? ''}|${r.pid ?? ''}|${r.conn}|${req}`;
 }
 
+/**
+ * The key that joins a request's lines across files: the client's address and the path. Not the method or the
+ * query: Apache's error log names only the path ("returned by /x"), and every source names the client.
+ */
 function reqKey(f: Fact): string | null {
   const r = f.request;
   if (!r || (r.uri === undefined && r.id === undefined)) return null;
   if (r.id) return `i|${r.id}`;
-  return `r|${r.client ?? ''}|${r.method ?? ''} ${r.uri ?? ''}`;
+  const uri = r.uri ?? '';
+  const q = uri.indexOf('?');
+  return `r|${r.client ?? ''}|${q === -1 ? uri : uri.slice(0, q)}`;
 }
 
+/** The client alone: joins access lines with error lines that name no request (Apache's AH00957 + AH01114). */
+function clientKey(f: Fact): string | null {
+  const c = f.request?.client;
+  return c ? `k|${c}` : null;
+}
 
 export class Correlator {
   /** The latest open incident per connection key (nginx *N and request). */
@@ -150,6 +169,20 @@ export class Correlator {
       // an error line joins an access-only incident (its access line was read first).
       inc = this.byReq.get(rk)?.find((c) => Math.abs(t - c.last) <= JOIN_WINDOW_MS && (access ? c.hasError && !c.hasAccess : c.hasAccess && !c.hasError));
     }
+    // Sources whose error lines name the client but not the request: join by client within the window. Which of
+    // a client's simultaneous failures pairs with which access line is arbitrary; the counts stay right.
+    const kk = this.opts.joinRequests ? clientKey(f) : null;
+    const byClientOnly = kk !== null && (access || rk === null);
+    if (!inc && access && kk) {
+      inc = this.byReq.get(kk)?.find((c) => Math.abs(t - c.last) <= JOIN_WINDOW_MS && c.hasError && !c.hasAccess);
+    }
+    if (!access && byClientOnly && kk && (!inc || !inc.hasAccess)) {
+      const found = this.byReq.get(kk)?.find((c) => c !== inc && Math.abs(t - c.last) <= JOIN_WINDOW_MS && c.hasAccess && !c.hasError);
+      if (found) {
+        if (inc) this.mergeInto(inc, found);
+        inc = found;
+      }
+    }
     if (!inc) {
       inc = { facts: [], context: [], first: t, last: t, hasAccess: false, hasError: false, keys: [] };
       if (continuation) inc.continuation = true;
@@ -160,17 +193,40 @@ export class Correlator {
     if (t > inc.last) inc.last = t;
     if (t < inc.first) inc.first = t;
     if (access) inc.hasAccess = true;
-    else inc.hasError = true;
+    if (!access || isMechanismFact(f)) inc.hasError = true;
     if (ck && this.byConn.get(ck) !== inc) {
       this.byConn.set(ck, inc);
       inc.keys.push(ck);
     }
-    if (rk && !inc.keys.includes(rk)) {
-      const list = this.byReq.get(rk);
+    for (const k of [rk, byClientOnly ? kk : null]) {
+      if (!k || inc.keys.includes(k)) continue;
+      const list = this.byReq.get(k);
       if (list) list.push(inc);
-      else this.byReq.set(rk, [inc]);
-      inc.keys.push(rk);
+      else this.byReq.set(k, [inc]);
+      inc.keys.push(k);
     }
+  }
+
+  /** Move an open incident's facts and keys into another (the same request, recognised late). */
+  private mergeInto(from: OpenIncident, to: OpenIncident): void {
+    to.facts.push(...from.facts);
+    to.first = Math.min(to.first, from.first);
+    to.last = Math.max(to.last, from.last);
+    to.hasError ||= from.hasError;
+    to.hasAccess ||= from.hasAccess;
+    for (const k of from.keys) {
+      if (this.byConn.get(k) === from) this.byConn.set(k, to);
+      const list = this.byReq.get(k);
+      if (list) {
+        const i = list.indexOf(from);
+        if (i !== -1) list.splice(i, 1);
+        if (!list.includes(to)) list.push(to);
+      }
+      if (!to.keys.includes(k)) to.keys.push(k);
+    }
+    from.facts = [];
+    from.keys = [];
+    from.merged = true;
   }
 
   private expire(before: number): void {
@@ -195,6 +251,7 @@ export class Correlator {
   }
 
   private finish(inc: OpenIncident): void {
+    if (inc.merged) return;
     for (const k of inc.keys) {
       if (k.startsWith('c|') && inc.hasError) {
         this.recentConn.set(k, { last: inc.last, upstream: inc.facts[inc.facts.length - 1]?.upstream });
@@ -279,5 +336,7 @@ export class Correlator {
 const NO_FACTS: Fact[] = [];
 
 function sameSig(a: Fact, b: Fact): boolean {
-  return a.kind === b.kind && a.upstream === b.upstream && a.errno === b.errno && a.stage === b.stage;
+  // A request-level summary repeats once per server tried (Apache AH01114): it never starts a new request.
+  if (a.kind === 'request-failed') return false;
+  return a.kind === b.kind && a.upstream === b.upstream && a.errno === b.errno && a.stage === b.stage && a.detail === b.detail;
 }

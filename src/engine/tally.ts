@@ -7,6 +7,8 @@ import { iso } from '../logs/time.js';
 import type { Attribution } from './attribute.js';
 
 const MAX_SAMPLES = 8;
+// A pooled keep-alive connection idle this long may have been closed by an upstream with a short idle timeout.
+const IDLE_MS = 1000;
 const MAX_UPSTREAMS = 200;
 const NON_IDEMPOTENT = new Set(['POST', 'PATCH', 'LOCK']);
 // A winner below this confidence lists runners-up within this span as "also possible".
@@ -70,7 +72,7 @@ export class Tally {
   private upstreamSummary(u: string): UpstreamSummary {
     let s = this.upstreams.get(u);
     if (!s) {
-      s = { upstream: u, byCause: {}, recovered: 0, nonIdempotentFailures: 0, reusedConnectionFailures: 0, successes: 0 };
+      s = { upstream: u, byCause: {}, recovered: 0, nonIdempotentFailures: 0, reusedConnectionFailures: 0, successes: 0, afterIdleFailures: 0 };
       if (this.upstreams.size < MAX_UPSTREAMS * 10) this.upstreams.set(u, s);
     }
     return s;
@@ -95,6 +97,17 @@ export class Tally {
     const method = facts.find((f) => f.request?.method)?.request?.method;
     if (failed && method && NON_IDEMPOTENT.has(method)) us.nonIdempotentFailures++;
     if (facts.some((f) => f.kind === 'reused-connection-failed')) us.reusedConnectionFailures++;
+    if (failed && facts.some((f) => (f.upstreamIdleMs ?? 0) >= IDLE_MS)) us.afterIdleFailures++;
+  }
+
+  /** Requests per upstream seen in request logs: with the failures, how many got a normal answer. */
+  setRequests(byUpstream: ReadonlyMap<string, number>): void {
+    for (const [u, n] of byUpstream) {
+      const s = this.upstreams.get(u);
+      if (!s) continue;
+      const failed = Object.values(s.byCause).reduce((a, b) => a + (b ?? 0), 0);
+      s.successes = Math.max(0, n - failed);
+    }
   }
 
   /** A further attempt of a request already counted: its lines are evidence, it adds no request. */

@@ -57,6 +57,7 @@ export const FACT_KINDS = {
   'forward-proxy-error': "the visitor's own proxy produced the error",
   'local-network-error': "the visitor's own network or resolver failed",
   'gateway-status': 'a gateway answered 5xx; the log line itself does not say why',
+  'request-failed': 'the proxy logged that it failed a request, naming the request but not how (Apache AH00898, AH01114)',
 } as const;
 
 export type FactKind = keyof typeof FACT_KINDS;
@@ -132,6 +133,11 @@ export interface Fact {
   timing?: UpstreamTiming;
   /** Severity as the source wrote it (error, crit, warn...). */
   level?: string;
+  /**
+   * Milliseconds the upstream had been without requests in this log before this one (a pooled keep-alive
+   * connection idles that long): observed by request logs read line by line.
+   */
+  upstreamIdleMs?: number;
 }
 
 /** A fact that stands on its own in time (a capacity warning, an OOM kill) rather than belonging to one request. */

@@ -10,7 +10,7 @@ import { diagnoseLogs } from '../logs/diagnose.js';
 import type { Report } from '../report/types.js';
 import { makeCa, type KeyPair } from './certs.js';
 import { faults } from './faults/index.js';
-import type { Fault, FaultEnv, Upstream } from './faults/types.js';
+import { expectedCause, type Fault, type FaultEnv, type Upstream } from './faults/types.js';
 import { launchers, NotApplicable, PROXY_KINDS, type ProxyKind, type RunningProxy } from './launchers/index.js';
 import { sendTraffic, type RequestResult } from './traffic.js';
 
@@ -48,6 +48,8 @@ export interface ScenarioResult {
   fault: string;
   title: string;
   expected: CauseId;
+  /** Why the expected cause differs from the fault's own for this proxy (its logs cannot tell them apart). */
+  expectedWhy?: string;
   /** ok: the top cause is the expected one; wrong: it is not; the others did not get to a diagnosis. */
   outcome: 'ok' | 'wrong' | 'not-applicable' | 'missing-proxy' | 'error';
   reason?: string;
@@ -100,7 +102,8 @@ export async function startScenario(kind: ProxyKind, fault: Fault, opts: { baseD
  */
 export async function runScenario(kind: ProxyKind, fault: Fault, opts: { keep?: boolean; baseDir?: string; ca?: KeyPair; onReport?: (r: Report) => void } = {}): Promise<ScenarioResult> {
   const started = Date.now();
-  const base = { proxy: kind, fault: fault.name, title: fault.title, expected: fault.cause, responses: [] as string[] };
+  const expected = expectedCause(fault, kind);
+  const base = { proxy: kind, fault: fault.name, title: fault.title, expected, ...(fault.expectFor?.[kind] ? { expectedWhy: fault.expectFor[kind].why } : {}), responses: [] as string[] };
   const na = fault.notFor?.[kind];
   if (na) return { ...base, outcome: 'not-applicable', reason: na, ms: 0 };
   if (!launchers[kind].binary()) return { ...base, outcome: 'missing-proxy', reason: `${kind} is not installed (apt-get install ${launchers[kind].package})`, ms: 0 };
@@ -127,7 +130,7 @@ export async function runScenario(kind: ProxyKind, fault: Fault, opts: { keep?: 
     const out: ScenarioResult = {
       ...base,
       responses: results.map((r) => (r.status !== null ? String(r.status) : `(${r.error ?? 'no answer'})`)),
-      outcome: top?.id === fault.cause ? 'ok' : 'wrong',
+      outcome: top?.id === expected ? 'ok' : 'wrong',
       diagnosed: { cause: top?.id ?? null, count: top?.count ?? 0, confidence: top?.confidence ?? 0, ...(ev ? { evidence: `${ev.file?.split('/').pop() ?? ''}:${ev.line ?? ''} ${ev.text.slice(0, 160)}` } : {}) },
       ms: Date.now() - started,
     };

@@ -159,6 +159,8 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
         (s) => s.result.accessFirst !== null && s.result.accessFirst <= t + JOIN_WINDOW_MS && (s.result.accessLast ?? -Infinity) >= t + (s.done ? -JOIN_WINDOW_MS : JOIN_WINDOW_MS),
       ),
     onIncident: (inc) => {
+      // WHY502_DEBUG=incidents: each request as joined, for developers tracing a join.
+      if (DEBUG_INCIDENTS) process.stderr.write(`incident failed=${inc.failed} recovered=${inc.recovered}${inc.continuation ? ' continuation' : ''}: ${inc.facts.map((f) => `${f.kind}@${f.ref.line ?? '?'}`).join(' ')}${inc.context.length > 0 ? ` | context ${inc.context.map((f) => `${f.kind}@${f.ref.line ?? '?'}`).join(' ')}` : ''}\n`);
       let access: Fact | undefined;
       let time: number | null = null;
       let path: string | undefined;
@@ -207,6 +209,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
   }
 
   if (sources.some((s) => s.result.accessFirst !== null)) tally.markAccessJoined();
+  tally.setRequests(stats.requestsByUpstream);
   const causesOut = tally.result();
   const firstTimes = files.map((f) => f.firstTime).filter((t): t is number => t !== null);
   const lastTimes = files.map((f) => f.lastTime).filter((t): t is number => t !== null);
@@ -251,6 +254,8 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
     },
   });
 }
+
+const DEBUG_INCIDENTS = process.env.WHY502_DEBUG === 'incidents';
 
 /** Pull facts from every source in time order (k-way merge) into the correlator. */
 async function mergeSources(sources: Source[], correlator: Correlator): Promise<void> {

@@ -5,6 +5,9 @@
 import type { Fact } from '../evidence/facts.js';
 import { nginxAccessLog, pickAccessFormat, type AccessLogFormat } from './formats/nginx-access.js';
 import { nginxErrorLog } from './formats/nginx-error.js';
+import { haproxyLog } from './formats/haproxy.js';
+import { apacheErrorLog } from './formats/apache-error.js';
+import { caddyLog } from './formats/caddy.js';
 import { jsonAccessLog } from './formats/json-access.js';
 import type { AccessRecord, LogFormat, ParseContext } from './formats/types.js';
 import { InputError, type OpenedInput } from './input.js';
@@ -16,7 +19,7 @@ import type { AccessStats } from './stats.js';
 import type { ZoneRule } from './time.js';
 
 /** Every format the reader knows, in detection order. */
-export const LOG_FORMATS: readonly LogFormat[] = [nginxErrorLog, nginxAccessLog, jsonAccessLog];
+export const LOG_FORMATS: readonly LogFormat[] = [nginxErrorLog, apacheErrorLog, nginxAccessLog, haproxyLog, caddyLog, jsonAccessLog];
 
 const HEAD_LINES = 200;
 const MAX_NOTED_LINES = 50;
@@ -383,6 +386,10 @@ function makeCtx(env: ReaderEnv, lineNo: number, out: Fact[], onTime: (t: number
       stats.requests++;
       stats.timeline.addRequests(rec.time);
       stats.addStatus(rec.status);
+      stats.addUpstreamRequest(rec.upstream ?? '', rec.time);
+    },
+    idleBefore(upstream, time) {
+      return stats.idleBefore(upstream, time);
     },
   };
 }

@@ -107,7 +107,25 @@ export class AccessStats {
   readonly statuses = new Map<string, number>();
   readonly failedByPath = new TopCounter();
   readonly failedByUpstream = new TopCounter();
+  /** Requests per upstream, from formats read line by line that name it ('' = the format names none). */
+  readonly requestsByUpstream = new Map<string, number>();
+  /** When the last request to each upstream ended (bounded: upstreams past the cap are not tracked). */
+  private readonly lastByUpstream = new Map<string, number>();
   requests = 0;
+
+  /** Record a request to an upstream, for idle gaps and per-upstream success counts. */
+  addUpstreamRequest(upstream: string, time: number): void {
+    if (!this.requestsByUpstream.has(upstream) && this.requestsByUpstream.size >= MAX_KEYS) return;
+    this.requestsByUpstream.set(upstream, (this.requestsByUpstream.get(upstream) ?? 0) + 1);
+    const last = this.lastByUpstream.get(upstream);
+    if (last === undefined || time > last) this.lastByUpstream.set(upstream, time);
+  }
+
+  /** Milliseconds since the previous request to this upstream ended, or null when none was seen. */
+  idleBefore(upstream: string, time: number): number | null {
+    const last = this.lastByUpstream.get(upstream);
+    return last === undefined ? null : Math.max(0, time - last);
+  }
 
   addStatus(status: number, n = 1): void {
     const k = String(status);

@@ -7,5 +7,6 @@ export const allServersDown: Fault = {
   title: 'both servers of the upstream group refuse connections; the proxy marks them down after one failure',
   cause: 'no-healthy-upstream',
   start: async () => staticUpstream({ scheme: 'http', servers: [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`], failFast: true }),
-  traffic: { requests: Array.from({ length: 4 }, () => ({ method: 'GET' as const, path: '/' })) },
+  // Once both are marked down every later request fails without trying: that is what a site whose group is down sees.
+  traffic: { requests: Array.from({ length: 8 }, () => ({ method: 'GET' as const, path: '/' })) },
 };

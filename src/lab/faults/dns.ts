@@ -15,6 +15,12 @@ function resolverFault(name: string, mode: Exclude<DnsMode, { a: string }>, what
       return { target: { scheme: 'http', servers: [`127.0.0.1:${await freePort()}`], hostName: 'app.lab.test', resolver: dns.address }, stop: dns.stop };
     },
     notFor: { apache: SYSTEM_RESOLVER, caddy: SYSTEM_RESOLVER },
+    expectFor: {
+      haproxy: {
+        cause: 'no-healthy-upstream',
+        why: 'HAProxy logs no line when its resolvers fail: the server stays without an address and requests get 503 <NOSRV> (no server available)',
+      },
+    },
   };
 }
 

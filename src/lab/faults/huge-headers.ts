@@ -10,6 +10,9 @@ export const hugeHeaders: Fault = {
   name: 'huge-headers',
   title: 'the upstream sends a 16 KB Set-Cookie header (a large session)',
   cause: 'upstream-header-too-big',
+  expectFor: {
+    haproxy: { cause: 'upstream-invalid-response', why: 'HAProxy logs PH (it rejected the response header) for an oversized header and a malformed one alike; `show errors` on its stats socket tells which' },
+  },
   start: () => rawServer((s) => s.end(okResponse('ok\n', COOKIE))).then(httpTarget),
   notFor: { caddy: 'not applicable: Caddy (Go\'s HTTP client) accepts response headers up to 10 MB, so a 16 KB header passes' },
 };

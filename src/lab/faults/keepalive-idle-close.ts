@@ -24,6 +24,12 @@ export const keepaliveIdleClose: Fault = {
   name: 'keepalive-idle-close',
   title: 'the upstream drops keep-alive connections idle for more than 1 s (like Node.js or gunicorn); the proxy reuses them for longer',
   cause: 'keepalive-race',
+  expectFor: {
+    apache: {
+      cause: 'upstream-closed-early',
+      why: "Apache logs the same AH01102 for a reused connection the upstream closed as for a fresh one, and its access log does not name the upstream, so the idle gaps before the failures cannot be measured",
+    },
+  },
   async start() {
     const raw = await rawServer(
       (s: Socket, first: Buffer) => {

@@ -9,6 +9,10 @@ export const plainToTls: Fault = {
   name: 'plain-to-tls',
   title: 'the proxy speaks plain HTTP (http://) to a TLS port (8443-style), which drops plain HTTP',
   cause: 'protocol-mismatch',
+  expectFor: {
+    haproxy: { cause: 'upstream-closed-early', why: 'HAProxy logs SH (the server closed before answering) and names the server, not its port, so a TLS port cannot be seen' },
+    caddy: { cause: 'upstream-closed-early', why: 'Caddy logs "EOF" without the upstream address, so a TLS port cannot be seen' },
+  },
   async start(env) {
     const ca = await env.ca();
     const leaf = await makeLeaf(join(env.dir, 'certs'), ca, 'plain-to-tls', { names: ['localhost', '127.0.0.1'] });

@@ -10,6 +10,9 @@ export const socketPermission: Fault = {
   name: 'socket-permission',
   title: 'the upstream listens on a unix socket with mode 0600 owned by root; the proxy workers run as another user',
   cause: 'permission-denied',
+  expectFor: {
+    haproxy: { cause: 'upstream-refused', why: 'HAProxy logs SC (the connection to the server failed) without the OS error; only a health check line ("General socket error (Permission denied)") names it' },
+  },
   async start(env) {
     const path = join(env.dir, 'app.sock');
     const raw = await rawServer((s) => s.end(okResponse()), { path });

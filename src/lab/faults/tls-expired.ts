@@ -6,6 +6,9 @@ export const tlsExpired: Fault = {
   name: 'tls-expired',
   title: 'the upstream certificate expired last month (the proxy verifies upstream certificates)',
   cause: 'upstream-tls-expired',
+  expectFor: {
+    haproxy: { cause: 'upstream-tls-untrusted', why: 'HAProxy logs "certificate verify failed" (%[ssl_bc_err_str]) without saying which check failed; the probe tells an expired certificate apart' },
+  },
   start: (env) =>
     verifiedTlsUpstream(env, 'expired', {
       names: ['localhost', '127.0.0.1'],

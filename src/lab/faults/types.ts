@@ -77,6 +77,16 @@ export interface Fault {
   traffic?: Traffic;
   /** Proxies this fault cannot be produced behind, and why. */
   notFor?: Partial<Record<ProxyKind, string>>;
+  /**
+   * Proxies whose logs cannot tell this fault from a neighbour, the cause why502 must name from them instead,
+   * and why (HAProxy logs "SC" for a refused connection and for a socket it may not open alike).
+   */
+  expectFor?: Partial<Record<ProxyKind, { cause: CauseId; why: string }>>;
+}
+
+/** The cause the lab expects from this proxy's logs for a fault. */
+export function expectedCause(fault: Fault, proxy: ProxyKind): CauseId {
+  return fault.expectFor?.[proxy]?.cause ?? fault.cause;
 }
 
 /** An upstream that needs nothing running (a closed port, a missing socket, a name). */

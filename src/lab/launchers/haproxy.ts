@@ -6,6 +6,9 @@ import { freePort } from '../ports.js';
 import { startProcess, waitForPort } from '../processes.js';
 import { NotApplicable, socketPath, type LaunchSpec, type RunningProxy } from './types.js';
 
+// HAProxy's `option httplog` format, as its documentation spells it out for log-format.
+const HTTPLOG = '%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r';
+
 export function haproxyBinary(): string | null {
   for (const c of ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy']) if (existsSync(c)) return c;
   return null;
@@ -33,6 +36,8 @@ export async function launchHaproxy(spec: LaunchSpec): Promise<RunningProxy> {
     else tls.push('verify none');
     if (t.tlsVersion) tls.push('ssl-max-ver TLSv1.2');
   }
+  // Health checks as most production configs have them (`check`); their DOWN lines name the reason (refused,
+  // timeout, "SSL handshake failure"), which HAProxy's request log does not.
   const check = t.failFast ? ['check', 'inter 5s', 'fall 1', 'rise 2', 'observe layer4', 'error-limit 1', 'on-error mark-down'] : [];
   const servers: string[] = [];
   const resolvers: string[] = [];
@@ -53,7 +58,9 @@ export async function launchHaproxy(spec: LaunchSpec): Promise<RunningProxy> {
     'defaults',
     '  mode http',
     '  log global',
-    '  option httplog',
+    // TLS upstreams: HAProxy's stock httplog plus the backend TLS error (%[ssl_bc_err_str]); without it the log only
+    // says the connection failed (SC) and a health check says "SSL handshake failure" for every TLS fault.
+    ...(t.scheme === 'https' ? [`  log-format "${HTTPLOG} ssl_bc_err=%{+Q}[ssl_bc_err_str]"`] : ['  option httplog']),
     '  retries 1',
     '  timeout connect 2s',
     '  timeout client 10s',

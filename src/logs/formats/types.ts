@@ -20,6 +20,8 @@ export interface ParseContext {
   emit(fact: Fact): void;
   /** Access formats report every request they parse, for the statistics. */
   request?(rec: AccessRecord): void;
+  /** Milliseconds since the previous request to this upstream ('' = unnamed) ended in this log, or null. */
+  idleBefore?(upstream: string, time: number): number | null;
 }
 
 /** What a sample line must produce: null = recognised, but no fact (a notice, a 200). */

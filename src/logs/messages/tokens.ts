@@ -37,6 +37,15 @@ const HAPROXY_STATES: Record<string, Omit<TokenMeaning, 'detail' | 'software'> |
   cR: null,
 };
 
+/**
+ * The meaning of a HAProxy termination state's first two characters; null for client-side or normal ends,
+ * undefined for codes HAProxy does not define.
+ * @example haproxyState('SH') // { kind: 'upstream-closed', stage: 'header', status: 502 }
+ */
+export function haproxyState(code: string): Omit<TokenMeaning, 'detail' | 'software'> | null {
+  return HAPROXY_STATES[code] ?? null;
+}
+
 // Envoy %RESPONSE_FLAGS% (usage.rst).
 const ENVOY_FLAGS: Record<string, Omit<TokenMeaning, 'detail' | 'software'> | null> = {
   UF: { kind: 'connect-failed', stage: 'connect', status: 503 },
