@@ -1,5 +1,7 @@
 /** `why502 logs [PATH...|-]`: diagnose log files. */
-import { diagnoseLogs, UsageError } from '../logs/diagnose.js';
+import { diagnoseLogs, UsageError, type DiagnoseLogsOptions } from '../logs/diagnose.js';
+import { followLogs } from '../logs/follow.js';
+import { redactReport } from '../report/redact-report.js';
 import { parseTimeBound } from '../logs/time.js';
 import { emitReport, exitCodeFor, type OutputFlags } from './output.js';
 
@@ -9,9 +11,11 @@ export interface LogsFlags extends OutputFlags {
   since?: string;
   until?: string;
   tz?: string;
+  follow?: boolean;
+  followInterval?: string;
 }
 
-const FORMAT_IDS = ['nginx-error', 'nginx-access', 'json-access', 'mixed'];
+export const FORMAT_IDS = ['nginx-error', 'nginx-access', 'json-access', 'mixed'];
 
 export async function runLogs(pathsIn: string[], flags: LogsFlags): Promise<number> {
   let paths = pathsIn;
@@ -34,8 +38,34 @@ export async function runLogs(pathsIn: string[], flags: LogsFlags): Promise<numb
   if (since !== undefined) opts.since = since;
   if (until !== undefined) opts.until = until;
   if (flags.tz !== undefined) opts.tz = flags.tz;
+  if (flags.follow) return runFollow(paths, opts, flags);
   const report = await diagnoseLogs(paths, opts);
   emitReport(report, flags);
   const nothingRead = (report.stats.linesRead ?? 0) === 0 || (report.stats.linesRecognised ?? 0) === 0;
   return exitCodeFor(report, nothingRead);
+}
+
+/** --follow: print the first verdict, then a new one each time it changes, until Ctrl-C. */
+async function runFollow(paths: string[], opts: DiagnoseLogsOptions, flags: LogsFlags): Promise<number> {
+  const interval = Number(flags.followInterval ?? '1000');
+  if (!Number.isFinite(interval) || interval < 50 || interval > 600_000) throw new UsageError('--follow-interval: milliseconds from 50 to 600000');
+  const ac = new AbortController();
+  const stop = (): void => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const last = await followLogs(paths, { ...opts, intervalMs: interval, signal: ac.signal }, (report, initial) => {
+      // JSON: one report per line (NDJSON), so a consumer can read verdicts as they come.
+      if (flags.json && flags.output === undefined) {
+        process.stdout.write(`${JSON.stringify(flags.redact === false ? report : redactReport(report))}\n`);
+        return;
+      }
+      if (!initial && !flags.json && !flags.markdown && flags.output === undefined) process.stdout.write(`\n── ${new Date().toISOString()} · new verdict from the lines appended since ──\n`);
+      emitReport(report, flags);
+    });
+    return exitCodeFor(last, (last.stats.linesRead ?? 0) === 0);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }

@@ -5,7 +5,7 @@ import { UsageError } from '../logs/diagnose.js';
 import { TOOL } from '../version.js';
 import { runCauses } from './causes-command.js';
 import { runLabDemo, runLabList, runLabRun, runLabUp } from './lab-command.js';
-import { runLogs, type LogsFlags } from './logs-command.js';
+import { FORMAT_IDS, runLogs, type LogsFlags } from './logs-command.js';
 
 // A closed pipe (`why502 ... | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -36,11 +36,13 @@ async function main(argv: string[]): Promise<number> {
       .command('logs')
       .description('diagnose proxy logs: files, .gz, a directory (its files) or - for stdin / pasted lines')
       .argument('[paths...]', 'log files, directories, or - for stdin')
-      .addOption(new Option('--format <id>', 'force a format for every file').choices(['nginx-error', 'nginx-access', 'json-access', 'mixed']))
+      .addOption(new Option('--format <id>', 'force a format for every file').choices(FORMAT_IDS))
       .option('--log-format <string>', 'an nginx log_format string the access log was written with')
       .option('--since <when>', 'only from this time: a duration back (15m, 2h, 1d) or an ISO time')
       .option('--until <when>', 'only up to this time: a duration back or an ISO time')
-      .option('--tz <zone>', 'zone of logs written without one (nginx error log) when no access log gives it: +02:00 or Europe/Berlin'),
+      .option('--tz <zone>', 'zone of logs written without one (nginx error log) when no access log gives it: +02:00 or Europe/Berlin')
+      .option('--follow', 'keep reading the files as they grow (rotation included) and print a new verdict when the cause changes; Ctrl-C ends')
+      .option('--follow-interval <ms>', 'with --follow: how often to look for new lines', '1000'),
   ).action(async (paths: string[], flags: LogsFlags) => {
     code = await runLogs(paths, flags);
   });

@@ -7,6 +7,11 @@ import { isContextFact, type Fact } from '../evidence/facts.js';
 
 /** Joins across files and lines use this window (contract: ±2 s). */
 export const JOIN_WINDOW_MS = 2000;
+/**
+ * Context lines from other programs (PHP-FPM, the kernel, systemd) are lined up within this window: their clocks
+ * may run a few seconds apart from the proxy's (another host, another container).
+ */
+export const CONTEXT_WINDOW_MS = 5000;
 // A request's next line may come as late as its next attempt's timeout.
 const RETRY_WINDOW_MS = 600_000;
 // A burst inherits the context that explained its start for at most this long after that context line.
@@ -133,7 +138,7 @@ export class Correlator {
     } else {
       this.place(f, t);
     }
-    this.expire(this.frontier - JOIN_WINDOW_MS);
+    this.expire(this.frontier - CONTEXT_WINDOW_MS);
   }
 
   /** Flush everything (end of input). */
@@ -233,7 +238,7 @@ export class Correlator {
     let n = this.head;
     while (n < this.queue.length && (this.queue[n]?.last ?? Infinity) < before) n++;
     if (n > this.head) this.finishUpTo(n);
-    this.expireContext(before - JOIN_WINDOW_MS, 0);
+    this.expireContext(before - CONTEXT_WINDOW_MS, 0);
   }
 
   private finishUpTo(n: number): void {
@@ -268,8 +273,8 @@ export class Correlator {
     }
     let ctx: Fact[] = NO_FACTS;
     if (this.context.length > 0) {
-      const lo = inc.first - JOIN_WINDOW_MS;
-      const hi = inc.last + JOIN_WINDOW_MS;
+      const lo = inc.first - CONTEXT_WINDOW_MS;
+      const hi = inc.last + CONTEXT_WINDOW_MS;
       for (const c of this.context) {
         const t = c.time ?? 0;
         if (t >= lo && t <= hi) (ctx === NO_FACTS ? (ctx = []) : ctx).push(c);

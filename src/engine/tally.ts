@@ -1,7 +1,8 @@
 /** Adds attributed incidents up per cause and upstream, lets causes reconsider across requests, ranks the result. */
 import { upstreamTarget } from '../causes/util.js';
 import type { Cause, CauseId, Claim, GlobalSummary, UpstreamSummary } from '../causes/types.js';
-import type { EvidenceRef, Fact } from '../evidence/facts.js';
+import { isContextFact, type EvidenceRef, type Fact } from '../evidence/facts.js';
+import { addToBursts, mergeBursts, type Burst } from './bursts.js';
 import type { ReportCause } from '../report/types.js';
 import { iso } from '../logs/time.js';
 import type { Attribution } from './attribute.js';
@@ -25,10 +26,11 @@ interface Bucket {
   samples: EvidenceRef[];
   sampleSigs: Set<string>;
   notes: string[];
+  bursts: Burst[];
 }
 
 function newBucket(): Bucket {
-  return { count: 0, recovered: 0, first: null, last: null, confidence: 0, messages: new Map(), samples: [], sampleSigs: new Set(), notes: [] };
+  return { count: 0, recovered: 0, first: null, last: null, confidence: 0, messages: new Map(), samples: [], sampleSigs: new Set(), notes: [], bursts: [] };
 }
 
 function factSig(f: Fact): string {
@@ -54,6 +56,7 @@ function mergeInto(to: Bucket, from: Bucket): void {
     }
   }
   to.notes.push(...from.notes);
+  to.bursts = mergeBursts(to.bursts, from.bursts);
 }
 
 /** Keeps the running totals of one diagnosis. */
@@ -125,8 +128,11 @@ export class Tally {
       b = perCause.get(key);
       if (!b) perCause.set(key, (b = newBucket()));
     }
-    if (role === 'failed') b.count++;
-    else if (role === 'recovered') b.recovered++;
+    if (role === 'failed') {
+      b.count++;
+      const end = facts.find((f) => f.status !== undefined && f.time !== null) ?? facts.find((f) => f.time !== null);
+      if (end?.time !== null && end?.time !== undefined) addToBursts(b.bursts, end.time, end.status, claim.facts.find(isContextFact));
+    } else if (role === 'recovered') b.recovered++;
     b.confidence = Math.max(b.confidence, claim.confidence);
     for (const list of [facts, claim.facts]) {
       for (const f of list) {
@@ -212,6 +218,8 @@ export class Tally {
         fixes: { owner: [...checksFor(cause, upstreams[0]), ...(top ? (cause.meta.fixesByMessage?.[top[0]] ?? []) : []), ...cause.meta.fixes.owner], visitor: [...cause.meta.fixes.visitor] },
       };
       if (top) rc.messageId = top[0];
+      const bursts = reportBursts(total.bursts);
+      if (bursts.length > 0) rc.bursts = bursts;
       const values = { count: total.count, recovered: total.recovered, upstream: upstreams[0], detail: top?.[1].detail };
       const parts: string[] = [];
       if (total.count === 0 && total.recovered > 0) {
@@ -227,6 +235,21 @@ export class Tally {
     }
     return rankCauses(out, this.catalogue);
   }
+}
+
+/** The largest bursts (at most 5), in time order, as the report shows them. */
+function reportBursts(list: readonly Burst[]): NonNullable<ReportCause['bursts']> {
+  return [...list]
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 5)
+    .sort((a, b) => a.from - b.from)
+    .map((b) => ({
+      from: iso(b.from),
+      to: iso(b.to),
+      count: b.count,
+      statuses: Object.fromEntries([...b.statuses].sort((x, y) => x[0] - y[0]).map(([s, n]) => [String(s), n])),
+      ...(b.because ? { because: { ...b.because.ref, ...(b.because.time !== null ? { time: iso(b.because.time) } : {}), ...(b.because.software ? { software: b.because.software } : {}) } } : {}),
+    }));
 }
 
 /** The cause's checks written for the upstream seen most, if it has any. */

@@ -27,6 +27,8 @@ export interface DiagnoseLogsOptions extends ReadOptions {
   causes?: readonly Cause[];
   /** Clock for relative --since/--until (tests). */
   now?: number;
+  /** Inputs already in memory, read instead of `paths` (the tails `--follow` keeps), with the names to report. */
+  buffers?: { name: string; data: Buffer }[];
 }
 
 function sameZone(a: ZoneRule, b: ZoneRule): boolean {
@@ -78,9 +80,11 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
   const started = performance.now();
   const causes = options.causes ?? catalogue;
   const errors: string[] = [];
-  if (paths.length === 0) throw new UsageError('no input: name log files or directories, or "-" for stdin');
+  if (paths.length === 0 && !options.buffers) throw new UsageError('no input: name log files or directories, or "-" for stdin');
   if (options.since !== undefined && options.until !== undefined && options.since > options.until) throw new UsageError('--since is later than --until');
-  const { inputs, errors: expandErrors } = await expandInputs(paths);
+  const { inputs, errors: expandErrors } = options.buffers
+    ? { inputs: options.buffers.map((b) => ({ name: b.name, path: null, data: b.data })), errors: [] }
+    : await expandInputs(paths);
   errors.push(...expandErrors);
 
   const sniffed: SniffedInput[] = [];
@@ -250,7 +254,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
       hadErrorLog: sources.some((s) => !s.isAccess),
       zoneNote: wallClockFiles.length > 0 && !options.tz ? `times without a zone read in ${zoneSource}` : undefined,
       unrecognisedCount: files.reduce((n, f) => n + f.unrecognised.length, 0),
-      pasted: sniffed.some((s) => s.opened.spec.path === null),
+      pasted: sniffed.some((s) => s.opened.spec.path === null && s.opened.spec.data === undefined),
     },
   });
 }

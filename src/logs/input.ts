@@ -11,6 +11,8 @@ export interface InputSpec {
   /** As the user named it; "-" for stdin. */
   name: string;
   path: string | null;
+  /** Lines already in memory (the tail `--follow` keeps of a file): read instead of the path. */
+  data?: Buffer;
 }
 
 /** An error with a stable code and a one-line message meant for the user. */
@@ -87,6 +89,18 @@ export interface OpenedInput {
  * Truncated gzip surfaces as an InputError('EGZIP') thrown from the iterator after the data that did decode.
  */
 export async function openInput(spec: InputSpec, stdin: Readable = process.stdin): Promise<OpenedInput> {
+  const data = spec.data;
+  if (data !== undefined) {
+    return {
+      spec,
+      gzip: false,
+      stream: true,
+      size: null,
+      chunks: async function* () {
+        for (let i = 0; i < data.length; i += CHUNK_SIZE) yield data.subarray(i, i + CHUNK_SIZE);
+      },
+    };
+  }
   if (spec.path === null) {
     return { spec, gzip: false, stream: true, size: null, chunks: () => gunzipIfNeeded(streamChunks(stdin), spec.name) };
   }

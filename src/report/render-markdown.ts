@@ -1,6 +1,6 @@
 /** Markdown renderer: a report ready to paste into a ticket or send to a site owner. */
 import type { Report, ReportEvidence } from './types.js';
-import { whereLines, whereSummary } from './where.js';
+import { burstLine, whereLines, whereSummary } from './where.js';
 
 function esc(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -53,6 +53,12 @@ export function renderMarkdown(r: Report): string {
     out.push('');
     if (c.message) {
       out.push(c.message);
+      out.push('');
+    }
+    if (c.bursts && c.bursts.length > 0) {
+      out.push('When (UTC), and what upstream explained it:');
+      out.push('');
+      for (const b of c.bursts) out.push(`- ${esc(burstLine(b))}`);
       out.push('');
     }
     if (c.evidence.length > 0) {

@@ -1,7 +1,7 @@
 /** Terminal renderer: the top cause, how sure, how many, where, 2-3 telling lines and what to do — in ten seconds. */
 import pc from 'picocolors';
 import type { Report, ReportCause, ReportEvidence } from './types.js';
-import { whereLines, whereSummary } from './where.js';
+import { burstLine, whereLines, whereSummary } from './where.js';
 
 export interface TextOptions {
   color: boolean;
@@ -51,6 +51,11 @@ function causeBlock(c: ReportCause, k: Colors, width: number, full: boolean): st
   out.push(`${k.bold(k.red('●'))} ${k.bold(c.title)}`);
   out.push(`  ${k.dim(c.id)} · ${count} · confidence ${confidenceWord(c.confidence)} (${Math.round(c.confidence * 100)}%)${c.firstSeen ? k.dim(` · ${c.firstSeen}${c.lastSeen && c.lastSeen !== c.firstSeen ? ` → ${c.lastSeen}` : ''}`) : ''}`);
   if (c.message) out.push(`  ${c.message}`);
+  // The causal chain, when it says more than the first/last times above: several bursts, or what caused one.
+  const bursts = c.bursts ?? [];
+  if (bursts.length > 1 || bursts.some((b) => b.because)) {
+    for (const b of bursts.slice(0, full ? 3 : 1)) out.push(`  ${k.dim('↳')} ${burstLine(b, (s) => cut(s, Math.max(40, width - 60)))}`);
+  }
   if (c.upstreams.length > 0) out.push(`  ${k.dim('upstream:')} ${c.upstreams.slice(0, 4).join(', ')}${c.upstreams.length > 4 ? ` (+${c.upstreams.length - 4})` : ''}`);
   const ev = c.evidence.slice(0, full ? 3 : 1);
   for (const e of ev) {

@@ -26,6 +26,20 @@ export interface ReportCause {
   message?: string;
   /** The key of that message in the cause's metadata (stable, for tools and tests). */
   messageId?: string;
+  /**
+   * The causal chain: the largest bursts of its failed requests (at most 5, in time order), each with the line
+   * from the upstream's side that explained it (PHP-FPM pool full, OOM kill), when one did.
+   */
+  bursts?: ReportBurst[];
+}
+
+export interface ReportBurst {
+  from: string;
+  to: string;
+  count: number;
+  /** Failed requests by the status the client got. */
+  statuses: Record<string, number>;
+  because?: ReportEvidence & { time?: string; software?: string };
 }
 
 export type HopRole = 'client-proxy' | 'cdn' | 'load-balancer' | 'proxy' | 'app';

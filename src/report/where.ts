@@ -1,5 +1,5 @@
 /** Where the failures were, from the report's statistics: top upstreams, top paths, the busiest minute. */
-import type { ReportStats } from './types.js';
+import type { ReportBurst, ReportStats } from './types.js';
 
 export interface WhereSummary {
   upstreams: { key: string; count: number }[];
@@ -34,4 +34,19 @@ export function whereLines(w: WhereSummary): [string, string][] {
     out.push([`busiest ${span}`, `${w.busiest.from}: ${w.busiest.failed} failed${rate}`]);
   }
   return out;
+}
+
+/**
+ * One burst as a line: "12 × 502 at 10:03:12–10:03:15 ← php-fpm: server reached pm.max_children (10:03:11)".
+ * Times are UTC, as everywhere in the report.
+ */
+export function burstLine(b: ReportBurst, cut: (s: string) => string = (s) => s): string {
+  const hms = (t: string): string => t.slice(11, 19);
+  const statuses = Object.entries(b.statuses).map(([s, n]) => (Object.keys(b.statuses).length > 1 ? `${n}×${s}` : s)).join('/');
+  const span = b.from === b.to ? `at ${hms(b.from)}` : `at ${hms(b.from)}–${hms(b.to)}`;
+  const head = `${b.count} × ${statuses || 'failed'} ${span}`;
+  if (!b.because) return head;
+  const who = b.because.software ? `${b.because.software}: ` : '';
+  const when = b.because.time ? ` (${hms(b.because.time)})` : '';
+  return `${head} ← ${who}${cut(b.because.text.replace(/\s+/g, ' ').trim())}${when}`;
 }
