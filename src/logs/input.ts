@@ -97,7 +97,9 @@ export async function openInput(spec: InputSpec, stdin: Readable = process.stdin
       stream: true,
       size: null,
       chunks: async function* () {
-        for (let i = 0; i < data.length; i += CHUNK_SIZE) yield data.subarray(i, i + CHUNK_SIZE);
+        const slices: Buffer[] = [];
+        for (let i = 0; i < data.length; i += CHUNK_SIZE) slices.push(data.subarray(i, i + CHUNK_SIZE));
+        for await (const c of slices) yield c;
       },
     };
   }

@@ -15,10 +15,9 @@ const LINE =
   /^\[(?:\w{3} )?(\w{3}) (\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})\] \[(?:([\w-]+):)?(\w+)\] (?:\[pid (\d+)(?::tid (\d+))?\] )?(?:\S+\(\d+\): )?(?:\((\d+|EAI -?\d+)\)([^:[]*(?:\[[^\]]*\][^:[]*)*): )?(?:\[(client|remote) ([^\]]+)\] )?([\s\S]*)$/;
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
-// APR error numbers (apr_errno.h) that are not OS errnos.
+// APR error numbers (apr_errno.h) that are not OS errnos (20014, APR_EGENERAL, is the "internal error" default).
 const APR_TIMEUP = 70007;
 const APR_INCOMPLETE = 70008;
-const APR_EGENERAL = 20014;
 
 // OpenSSL X.509 verify codes as mod_ssl prints them ("Certificate Verification: Error (10): certificate has expired").
 const VERIFY_EXPIRED = new Set([9, 10]);
