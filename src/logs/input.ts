@@ -70,6 +70,15 @@ export function describeFsError(p: string, e: unknown): string {
   return `${p}: cannot read (${code ?? (e instanceof Error ? e.message : String(e))})`;
 }
 
+/** Chunks of a buffer, in the async shape every reader takes. */
+async function* memoryChunks(data: Buffer): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += CHUNK_SIZE) {
+    // Yield to the event loop between chunks, like a file read would.
+    await Promise.resolve();
+    yield data.subarray(i, i + CHUNK_SIZE);
+  }
+}
+
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
@@ -96,11 +105,7 @@ export async function openInput(spec: InputSpec, stdin: Readable = process.stdin
       gzip: false,
       stream: true,
       size: null,
-      chunks: async function* () {
-        const slices: Buffer[] = [];
-        for (let i = 0; i < data.length; i += CHUNK_SIZE) slices.push(data.subarray(i, i + CHUNK_SIZE));
-        for await (const c of slices) yield c;
-      },
+      chunks: () => memoryChunks(data),
     };
   }
   if (spec.path === null) {

@@ -176,3 +176,78 @@ export function recogniseToken(line: string): TokenMeaning | 'no-fact' | null {
   if (status) return { kind: 'gateway-status', status: Number(status[1]), detail: t, software: 'unknown' };
   return null;
 }
+
+/** A meaning without the fields the caller fills in. */
+export type BareMeaning = Omit<TokenMeaning, 'detail' | 'software'>;
+
+/**
+ * The meaning of an Envoy %RESPONSE_FLAGS% value ("UF,URX"): the first flag that names a failure. null when
+ * every flag is known but none names an upstream failure (DC, NR, URX alone), undefined for unknown flags.
+ * @example envoyFlags('UF,URX') // { kind: 'connect-failed', stage: 'connect', status: 503 }
+ */
+export function envoyFlags(flags: string): BareMeaning | null | undefined {
+  const list = flags.trim().split(',');
+  if (!list.every((f) => f in ENVOY_FLAGS)) return undefined;
+  for (const f of list) {
+    const m = ENVOY_FLAGS[f];
+    if (m) return m;
+  }
+  return null;
+}
+
+// Envoy %RESPONSE_CODE_DETAILS% values that are not reset reasons (router.cc, stream_info.h).
+const ENVOY_DETAILS: Record<string, BareMeaning | null> = {
+  response_timeout: { kind: 'timeout', stage: 'header', status: 504 },
+  upstream_response_timeout: { kind: 'timeout', stage: 'header', status: 504 },
+  upstream_per_try_timeout: { kind: 'timeout', stage: 'header', status: 504 },
+  upstream_max_stream_duration_reached: { kind: 'timeout', stage: 'body', status: 504 },
+  no_healthy_upstream: { kind: 'no-live-upstreams', status: 503 },
+  via_upstream: { kind: 'app-status' },
+  cluster_not_found: null,
+  route_not_found: null,
+  downstream_remote_disconnect: null,
+};
+
+/**
+ * The meaning of an Envoy %RESPONSE_CODE_DETAILS% value; a reset after the response began is a cut body, not
+ * an error status. null for values that name no upstream failure or are unknown.
+ * @example envoyDetails('upstream_reset_before_response_started{connection_termination}').kind // 'reused-connection-failed'
+ */
+export function envoyDetails(details: string): TokenMeaning | null {
+  const d = details.trim();
+  if (d.startsWith('upstream_reset_')) {
+    const m = recogniseToken(d);
+    if (m === null || m === 'no-fact') return null;
+    if (!d.startsWith('upstream_reset_after_response_started')) return m;
+    const { status: _status, ...rest } = m;
+    return { ...rest, stage: 'body' };
+  }
+  const m = ENVOY_DETAILS[d];
+  return m ? { ...m, detail: d, software: 'envoy' } : null;
+}
+
+/**
+ * The meaning of an AWS ALB error_reason value, or undefined when it is not one the project knows.
+ * @example albErrorReason('LambdaResponseTooLarge')?.kind // 'response-too-large'
+ */
+export function albErrorReason(reason: string): BareMeaning | undefined {
+  return ALB_REASONS[reason];
+}
+
+// statusDetails values seen in GCP load balancer logs beyond the ones a bare token names.
+const GCP_MORE: Record<string, BareMeaning | null> = {
+  backend_connection_closed_after_partial_response_sent: { kind: 'upstream-closed', stage: 'body' },
+  response_from_cache: null,
+  client_disconnected_before_any_response: null,
+  client_disconnected_after_partial_response: null,
+};
+
+/**
+ * The meaning of a GCP load balancer statusDetails value: null when it names no upstream failure (a cache
+ * hit, a client that went away), undefined when unknown.
+ * @example gcpStatusDetail('failed_to_pick_backend')?.kind // 'no-live-upstreams'
+ */
+export function gcpStatusDetail(detail: string): BareMeaning | null | undefined {
+  if (detail in GCP_DETAILS) return GCP_DETAILS[detail];
+  return GCP_MORE[detail];
+}
