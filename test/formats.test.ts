@@ -81,7 +81,7 @@ describe('access layouts beyond the stock formats', () => {
     const plan = planFor([line], {});
     expect(plan.mode).toBe('access');
     if (plan.mode !== 'access') return;
-    expect(plan.format.compiled.name).toBe('combined+');
+    expect(plan.format.recipe).toMatchObject({ kind: 'nginx-access', name: 'combined+' });
     const facts: Fact[] = [];
     plan.format.parse(line, ctx(facts));
     expect(facts[0]).toMatchObject({ kind: 'gateway-status', status: 502, upstream: '10.0.0.9:8080', timing: { connect: [null], header: [null] } });

@@ -88,3 +88,75 @@ export async function generate(accessPath: string, errorPath: string, bytes: num
   await Promise.all([new Promise((r) => acc.end(r)), new Promise((r) => err.end(r))]);
   return { lines: n, failed };
 }
+
+/**
+ * The same shop's traffic as one proxy's own request log: HAProxy's HTTP log (`option httplog`) or Envoy's JSON
+ * access log, where each failed request's line carries its reason (termination state / response flags).
+ */
+export async function generateProxyLog(path: string, bytes: number, kind: 'haproxy' | 'envoy-json'): Promise<{ lines: number; failed: number }> {
+  const out = createWriteStream(path);
+  let t = Date.UTC(2026, 10, 30, 0, 0, 0);
+  let n = 0;
+  let written = 0;
+  let failed = 0;
+  let seed = 4242;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  let buf: string[] = [];
+  const hms = (ms: number): string => {
+    const d = new Date(ms);
+    return `${p2(d.getUTCDate())}/${MON[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${String(d.getUTCMilliseconds()).padStart(3, '0')}`;
+  };
+  while (written < bytes) {
+    n++;
+    t += Math.floor(rnd() * 14);
+    const ip = `${(n * 7) % 223 + 1}.${(n * 13) % 256}.${(n * 29) % 256}.${(n * 31) % 254 + 1}`;
+    const path = PATHS[Math.floor(rnd() * PATHS.length)] ?? '/';
+    const minute = Math.floor(t / 60_000);
+    const burst = minute % 240 === 7;
+    let status = rnd() < 0.08 ? 304 : rnd() < 0.02 ? 404 : 200;
+    let reason: 'refused' | 'timeout' | 'invalid' | null = null;
+    if (burst && rnd() < 0.2) reason = 'refused';
+    else if (path === '/checkout' && rnd() < 0.002) reason = 'timeout';
+    else if (path === '/account/orders' && rnd() < 0.004) reason = 'invalid';
+    let line: string;
+    if (kind === 'haproxy') {
+      const [st, state, timers] = reason === 'refused' ? [503, 'SC--', '0/0/-1/-1/1001'] : reason === 'timeout' ? [504, 'sH--', '0/0/0/-1/30001'] : reason === 'invalid' ? [502, 'PH--', '0/0/0/-1/3'] : [status, '----', `0/0/0/${Math.floor(rnd() * 80)}/${Math.floor(rnd() * 90)}`];
+      status = st;
+      const size = status === 200 ? 800 + Math.floor(rnd() * 40000) : status === 304 ? 0 : 209;
+      line = `${ip}:${40000 + (n % 20000)} [${hms(t)}] www~ shop/app${n % 3} ${timers} ${status} ${size} - - ${state} 412/411/7/2/0 0/0 "GET ${path} HTTP/1.1"\n`;
+    } else {
+      const [st, flags, details] = reason === 'refused' ? [503, 'UF,URX', 'upstream_reset_before_response_started{connection_failure}'] : reason === 'timeout' ? [504, 'UT', 'response_timeout'] : reason === 'invalid' ? [502, 'UPE', 'upstream_reset_before_response_started{protocol_error}'] : [status, '-', 'via_upstream'];
+      status = st;
+      const size = status === 200 ? 800 + Math.floor(rnd() * 40000) : status === 304 ? 0 : 91;
+      line = `${JSON.stringify({
+        start_time: new Date(t).toISOString(),
+        method: 'GET',
+        path,
+        protocol: 'HTTP/1.1',
+        response_code: status,
+        response_flags: flags,
+        response_code_details: details,
+        bytes_received: 0,
+        bytes_sent: size,
+        duration: Math.floor(rnd() * 90),
+        upstream_host: reason === 'refused' ? '10.0.3.7:8080' : `10.0.3.${5 + (n % 3)}:8080`,
+        upstream_cluster: 'outbound|8080||shop.default.svc.cluster.local',
+        downstream_remote_address: `${ip}:${40000 + (n % 20000)}`,
+        x_forwarded_for: '-',
+        user_agent: AGENTS[n % AGENTS.length],
+        request_id: `9c5e${n.toString(16).padStart(8, '0')}-aa4e-9d4b-bb7b-6f0e1cdd${(n % 65536).toString(16).padStart(4, '0')}`,
+        authority: 'shop.example',
+      })}\n`;
+    }
+    if (reason) failed++;
+    buf.push(line);
+    written += line.length;
+    if (buf.length >= 20_000) {
+      await write(out, buf.join(''));
+      buf = [];
+    }
+  }
+  await write(out, buf.join(''));
+  await new Promise((r) => out.end(r));
+  return { lines: n, failed };
+}

@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from './generate.js';
+import { generate, generateProxyLog } from './generate.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number): number => {
@@ -23,6 +23,15 @@ const full = files('typical', sizeMb);
 const half = files('typical', Math.round(sizeMb / 2));
 const heavy = files('heavy', Math.round(sizeMb / 2));
 const slice = join(dir, 'access-100M.log');
+const haproxyLog = join(dir, `haproxy-${Math.round(sizeMb / 2)}M.log`);
+const envoyLog = join(dir, `envoy-${Math.round(sizeMb / 2)}M.json`);
+
+async function ensureProxy(path: string, mb: number, kind: 'haproxy' | 'envoy-json'): Promise<void> {
+  if (existsSync(path) && statSync(path).size >= mb * 1e6) return;
+  process.stderr.write(`generating ${path} (${mb} MB, ${kind})...\n`);
+  const r = await generateProxyLog(path, mb * 1e6, kind);
+  process.stderr.write(`  ${r.lines} lines, ${r.failed} failed requests\n`);
+}
 
 async function ensure(f: { access: string; error: string }, mb: number, profile: 'typical' | 'heavy'): Promise<void> {
   if (existsSync(f.access) && statSync(f.access).size >= mb * 1e6) return;
@@ -55,6 +64,8 @@ await ensure(full, sizeMb, 'typical');
 await ensure(half, Math.round(sizeMb / 2), 'typical');
 await ensure(heavy, Math.round(sizeMb / 2), 'heavy');
 await head(full.access, slice, 100e6);
+await ensureProxy(haproxyLog, Math.round(sizeMb / 2), 'haproxy');
+await ensureProxy(envoyLog, Math.round(sizeMb / 2), 'envoy-json');
 const cli = join('dist', 'why502.js');
 if (!existsSync(cli)) execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
 
@@ -76,6 +87,8 @@ for (let i = 0; i < rounds; i++) {
   record('grep-heavy', timed('grep', ['-c', '" 502 ', heavy.access], join(dir, 'grep.out')));
   record('why502-heavy', timed(process.execPath, [cli, 'logs', heavy.access, heavy.error, '--json'], join(dir, 'why502-heavy.json')));
   record('why502-full', timed(process.execPath, [cli, 'logs', full.access, full.error, '--json'], join(dir, 'why502-full.json')));
+  record('why502-haproxy', timed(process.execPath, [cli, 'logs', haproxyLog, '--json', '--tz', 'UTC'], join(dir, 'why502-haproxy.json')));
+  record('why502-envoy', timed(process.execPath, [cli, 'logs', envoyLog, '--json'], join(dir, 'why502-envoy.json')));
 }
 const goaccess = spawnSync('which', ['goaccess']).status === 0 ? timed('goaccess', [slice, '--log-format=COMBINED', '-o', join(dir, 'goaccess.json')], join(dir, 'goaccess.out')) : null;
 
@@ -84,6 +97,11 @@ const row = (name: string, input: number, k: string): string => {
   if (!r) return '';
   const s = median(r.s);
   return `| ${name} | ${input.toFixed(0)} MB | ${s.toFixed(2)} s | ${(input / s).toFixed(0)} MB/s | ${Math.max(...r.rss).toFixed(0)} MB |`;
+};
+const pct = (k: string, path: string): string => {
+  const nginx = (mb(half.access) + mb(half.error)) / median(results['why502-half']?.s ?? []);
+  const own = mb(path) / median(results[k]?.s ?? []);
+  return `${Math.round((100 * own) / nginx)}%`;
 };
 const ratio = (a: string, b: string): string => (median(results[a]?.s ?? []) / median(results[b]?.s ?? [])).toFixed(2);
 const lines = [
@@ -97,9 +115,12 @@ const lines = [
   row(`\`LC_ALL=C grep -c '" 502 '\`, heavy access log`, mb(heavy.access), 'grep-heavy'),
   row('`why502 logs access.log error.log --json`, heavy', mb(heavy.access) + mb(heavy.error), 'why502-heavy'),
   row('`why502 logs access.log error.log --json`, typical 1 GB', mb(full.access) + mb(full.error), 'why502-full'),
+  row('`why502 logs haproxy.log --json`, HAProxy HTTP log, same traffic', mb(haproxyLog), 'why502-haproxy'),
+  row('`why502 logs envoy.json --json`, Envoy JSON access log, same traffic', mb(envoyLog), 'why502-envoy'),
   goaccess ? `| GoAccess 1.7 \`--log-format=COMBINED\` (100 MB slice) | ${mb(slice).toFixed(0)} MB | ${goaccess.s.toFixed(2)} s | ${(mb(slice) / goaccess.s).toFixed(0)} MB/s | ${goaccess.rssMb.toFixed(0)} MB |` : '| GoAccess | not installed | | | |',
   '',
   `why502 / grep: ${ratio('why502-half', 'grep-half')}× on the typical log, ${ratio('why502-heavy', 'grep-heavy')}× on the heavy one.`,
+  `Throughput relative to the nginx typical run: HAProxy ${pct('why502-haproxy', haproxyLog)}, Envoy JSON ${pct('why502-envoy', envoyLog)}.`,
 ];
 const out = lines.join('\n');
 writeFileSync(join('bench', 'logs', 'results.md'), `${out}\n`);

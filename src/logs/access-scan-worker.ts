@@ -5,8 +5,7 @@
  * bounded on busy ones; the main thread returns each result's weight when it has used it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { accessLogFor } from './formats/nginx-access.js';
-import { compileLogFormat } from './formats/nginx-log-format.js';
+import { scanFormatFrom } from './formats/scan-formats.js';
 import { fileWholeLines } from './lines.js';
 import { BUDGET, scanAndParse, weightOf, type WorkerInput, type WorkerMessage } from './access-scan.js';
 
@@ -14,7 +13,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const input = workerData as WorkerInput;
-  const format = accessLogFor(compileLogFormat(input.formatName, input.formatSource, { tail: input.formatTail }));
+  const format = scanFormatFrom(input.format, input.zone);
   let inFlight = 0;
   let wake: (() => void) | null = null;
   port.on('message', (returned: number) => {

@@ -5,8 +5,7 @@
  * sorted offsets of both. Runs in a worker thread for large files (see access-scan-worker.ts) or in-thread.
  */
 import type { Fact } from '../evidence/facts.js';
-import type { AccessLogFormat } from './formats/nginx-access.js';
-import type { ParseContext } from './formats/types.js';
+import type { ParseContext, ScanFormat, ScanRecipe } from './formats/types.js';
 import type { LineChunk } from './lines.js';
 import { recogniseAny } from './recognise.js';
 import type { ZoneRule } from './time.js';
@@ -42,7 +41,7 @@ export interface ParsedChunk {
  * Scan a chunk and parse its candidate lines into facts (file and absolute line numbers given), or null when the
  * chunk must be read line by line.
  */
-export function scanAndParse(chunk: LineChunk, format: AccessLogFormat, window: TimeWindow, file: string, firstLine: number, zone: ZoneRule): ParsedChunk | null {
+export function scanAndParse(chunk: LineChunk, format: ScanFormat, window: TimeWindow, file: string, firstLine: number, zone: ZoneRule): ParsedChunk | null {
   const scan = scanAccessChunk(chunk, format, window);
   if (!scan) return null;
   const out: ParsedChunk = { lines: scan.lines, unrecognised: [], facts: [], runs: scan.runs, statuses: {}, lastTime: scan.lastTime };
@@ -79,7 +78,7 @@ function inWindow(t: number, w: TimeWindow): boolean {
 // One SIMD finder per (counter, needle): the needle is copied into the counter's memory once.
 const finders = new WeakMap<ByteCounter, Map<string, (buf: Buffer, from: number, to: number) => number>>();
 
-function finderFor(chunk: LineChunk, needle: Buffer): (buf: Buffer, from: number, to: number) => number {
+function finderFor(chunk: Pick<LineChunk, 'counter'>, needle: Buffer): (buf: Buffer, from: number, to: number) => number {
   const counter = chunk.counter;
   if (!counter) {
     return (buf, from, to) => {
@@ -104,10 +103,10 @@ function lineText(buf: Buffer, ls: number, le: number): string {
  * its file started as): the caller then reads it line by line.
  * @example scanAccessChunk(chunk, accessLogFor(compileLogFormat('c', KNOWN_NGINX_FORMATS.combined)), {})
  */
-export function scanAccessChunk(chunk: LineChunk, format: AccessLogFormat, window: TimeWindow): ChunkScan | null {
+export function scanAccessChunk(chunk: LineChunk, format: ScanFormat, window: TimeWindow): ChunkScan | null {
   const { buf } = chunk;
   const len = buf.length;
-  const needle = format.compiled.statusNeedle;
+  const [needle, ...extraNeedles] = format.needles;
   if (!needle || len === 0) return null;
   // Pass 1: candidates (and, in WebAssembly memory, newline counts in the same pass).
   const fused = chunk.counter?.scan?.(buf, needle) ?? null;
@@ -136,6 +135,14 @@ export function scanAccessChunk(chunk: LineChunk, format: AccessLogFormat, windo
       return nl;
     };
   }
+  // Further needles (HAProxy's "SD-": a body cut short after a 200) are searched natively; their lines join the
+  // candidates, each counted as a line once.
+  let extra: number[] = [];
+  for (const n of extraNeedles) {
+    const find = finderFor(chunk, n);
+    for (let c = find(buf, 0, len); c !== -1; c = find(buf, c + 1, len)) extra.push(c);
+  }
+  if (extra.length > 0) extra = extra.sort((a, b) => a - b);
   const runs = minuteRuns(buf, format, window);
   if (runs === null) return null;
   // Offsets are asked in ascending order (run starts, then the end), so the forward counter makes one pass;
@@ -158,6 +165,20 @@ export function scanAccessChunk(chunk: LineChunk, format: AccessLogFormat, windo
     const before = newlinesBefore ? (newlinesBefore[i] ?? 0) : newlinesAt(ls);
     out.candidates.push({ line: before + 1, text: lineText(buf, ls, le) });
   });
+  if (extra.length > 0) {
+    const seen = new Set(out.candidates.map((c) => c.line));
+    let last = -1;
+    for (const c of extra) {
+      if (c <= last) continue;
+      const ls = c === 0 ? 0 : buf.lastIndexOf(NL, c - 1) + 1;
+      let le = buf.indexOf(NL, c);
+      if (le === -1) le = len;
+      last = le;
+      const line = (fused ? fused.newlinesAt(ls) : countWithIndexOf(buf, 0, ls)) + 1;
+      if (!seen.has(line)) out.candidates.push({ line, text: lineText(buf, ls, le) });
+    }
+    out.candidates.sort((a, b) => a.line - b.line);
+  }
   return out;
 }
 
@@ -165,7 +186,7 @@ export function scanAccessChunk(chunk: LineChunk, format: AccessLogFormat, windo
  * Split a chunk into runs of lines of one minute (and one side of the time window) by bisecting on byte offsets,
  * reading only the times of the lines it lands on. Null when such a line does not parse.
  */
-function minuteRuns(buf: Buffer, format: AccessLogFormat, window: TimeWindow): { start: number; time: number; lastTime: number }[] | null {
+function minuteRuns(buf: Buffer, format: ScanFormat, window: TimeWindow): { start: number; time: number; lastTime: number }[] | null {
   const len = buf.length;
   const end = buf[len - 1] === NL ? len - 1 : len;
   if (end <= 0) return [];
@@ -228,9 +249,7 @@ export interface WorkerInput {
   range?: { start: number; end: number };
   /** Display name for evidence. */
   file: string;
-  formatName: string;
-  formatSource: string;
-  formatTail: boolean;
+  format: ScanRecipe;
   window: TimeWindow;
   zone: ZoneRule;
 }

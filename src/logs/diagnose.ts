@@ -140,7 +140,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
     const plan = plans[i] as Plan;
     const result: FileReadResult = {
       file: s.opened.spec.name,
-      format: plan.mode === 'mixed' ? 'mixed' : plan.format.id === 'nginx-access' && plan.mode === 'access' ? `nginx-access:${plan.format.compiled.name}` : plan.format.id,
+      format: plan.mode === 'mixed' ? 'mixed' : plan.mode === 'access' && plan.format.recipe.kind === 'nginx-access' ? `nginx-access:${plan.format.recipe.name}` : plan.format.id,
       linesRead: 0,
       linesRecognised: 0,
       unrecognised: [],
@@ -170,7 +170,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
       let path: string | undefined;
       let up: string | undefined;
       for (const f of inc.facts) {
-        if (!access && (f.kind === 'gateway-status' || f.kind === 'app-status')) access = f;
+        if (!access && (f.kind === 'gateway-status' || f.kind === 'app-status' || f.producer.endsWith('-access'))) access = f;
         if (time === null) time = f.time;
         path ??= f.request?.uri;
         up ??= f.upstream;

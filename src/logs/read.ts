@@ -3,13 +3,13 @@
  * or for access logs scans bytes for candidate 5xx lines and counts the rest without parsing them.
  */
 import type { Fact } from '../evidence/facts.js';
-import { nginxAccessLog, pickAccessFormat, type AccessLogFormat } from './formats/nginx-access.js';
+import { nginxAccessLog, pickAccessFormat } from './formats/nginx-access.js';
 import { nginxErrorLog } from './formats/nginx-error.js';
 import { haproxyLog } from './formats/haproxy.js';
 import { apacheErrorLog } from './formats/apache-error.js';
 import { caddyLog } from './formats/caddy.js';
 import { jsonAccessLog } from './formats/json-access.js';
-import type { AccessRecord, LogFormat, ParseContext } from './formats/types.js';
+import type { AccessRecord, LogFormat, ParseContext, ScanFormat } from './formats/types.js';
 import { InputError, type OpenedInput } from './input.js';
 import { fileWholeLines, splitLines, wholeLines, type LineChunk } from './lines.js';
 import { availableParallelism } from 'node:os';
@@ -144,7 +144,7 @@ async function* emptyGen(): AsyncGenerator<LineChunk> {
 }
 
 /** The format chosen for a file: one format for every line, or line-by-line recognition of mixed content. */
-export type Plan = { mode: 'format'; format: LogFormat } | { mode: 'access'; format: AccessLogFormat } | { mode: 'mixed' };
+export type Plan = { mode: 'format'; format: LogFormat } | { mode: 'access'; format: ScanFormat } | { mode: 'mixed' };
 
 /**
  * Choose how to read a file from its first lines.
@@ -180,6 +180,8 @@ export function planFor(headLines: string[], opts: ReadOptions, stream = false):
       if (picked && !stream && best.share === 1) return { mode: 'access', format: picked };
       return { mode: 'mixed' };
     }
+    // Other request logs with a scanner (HAProxy): the fast path too, when every first line is of the format.
+    if (best.f.scanner && !stream && best.share === 1) return { mode: 'access', format: best.f.scanner() };
     return { mode: 'format', format: best.f };
   }
   return { mode: 'mixed' };
@@ -231,10 +233,11 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
   }
   const name = input.opened.spec.name;
   if (plan.mode === 'access' && useWorker(input, plan, env.opts)) {
-    yield* readAccessWithWorker(input, plan.format, env);
+    yield* readAccessWithWorker(input, plan.format.withZone(env.zone), env);
     return;
   }
   const mixedState = new MixedReader(env);
+  const scanFormat = plan.mode === 'access' ? plan.format.withZone(env.zone) : null;
   let lineNo = 0;
   let record: { first: number; lines: string[]; format: LogFormat } | null = null;
   const chunks = async function* (): AsyncGenerator<LineChunk> {
@@ -254,7 +257,7 @@ export async function* readFacts(input: SniffedInput, plan: Plan, env: ReaderEnv
         const line = chunk.buf.toString('utf8', 0, chunk.buf.length - 1);
         watermark = parseOne(line, lineNo, plan, env, facts, mixedState);
       } else if (plan.mode === 'access') {
-        const r = scanChunkHere(chunk, lineNo, plan.format, env, facts);
+        const r = scanChunkHere(chunk, lineNo, scanFormat ?? plan.format, env, facts);
         lineNo = r.lineNo;
         watermark = r.lastTime;
       } else {
@@ -482,7 +485,7 @@ function applyParsed(p: ParsedChunk, startLine: number, env: ReaderEnv, out: Fac
 }
 
 /** Scan a chunk in this thread. */
-function scanChunkHere(chunk: LineChunk, startLine: number, format: AccessLogFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
+function scanChunkHere(chunk: LineChunk, startLine: number, format: ScanFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
   const p = scanAndParse(chunk, format, env.opts, env.result.file, startLine, env.zone);
   return p ? applyParsed(p, startLine, env, out) : scanAccessLines(chunk.buf, startLine, format, env, out);
 }
@@ -501,7 +504,7 @@ function useWorker(input: SniffedInput, plan: Plan, opts: ReadOptions): boolean 
  * keep both cores busy), each scanned by its own worker; results are used in file order. A later range's line
  * numbers are offset by the lines of the ranges before it once those are known.
  */
-async function* readAccessWithWorker(input: SniffedInput, format: AccessLogFormat, env: ReaderEnv): AsyncGenerator<FactBatch> {
+async function* readAccessWithWorker(input: SniffedInput, format: ScanFormat, env: ReaderEnv): AsyncGenerator<FactBatch> {
   const { Worker } = await import('node:worker_threads');
   const { result } = env;
   const name = input.opened.spec.name;
@@ -513,7 +516,7 @@ async function* readAccessWithWorker(input: SniffedInput, format: AccessLogForma
   const window = { ...(env.opts.since !== undefined ? { since: env.opts.since } : {}), ...(env.opts.until !== undefined ? { until: env.opts.until } : {}) };
   const workers = Array.from({ length: parts }, (_v, i) => {
     const range = { start: Math.floor((size * i) / parts), end: i === parts - 1 ? Infinity : Math.floor((size * (i + 1)) / parts) };
-    const workerData: WorkerInput = { path: input.opened.spec.path ?? '', file: result.file, formatName: format.compiled.name, formatSource: format.compiled.source, formatTail: format.compiled.tail, window, zone: env.zone, ...(parts > 1 ? { range } : {}) };
+    const workerData: WorkerInput = { path: input.opened.spec.path ?? '', file: result.file, format: format.recipe, window, zone: env.zone, ...(parts > 1 ? { range } : {}) };
     // Workers hold one chunk and its facts at a time: small heaps keep the process's peak memory low.
     const worker = new Worker(new URL('./access-scan-worker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
     const state = { worker, queue: [] as WorkerMessage[], wake: null as (() => void) | null, failed: null as string | null };
@@ -580,7 +583,7 @@ async function* readAccessWithWorker(input: SniffedInput, format: AccessLogForma
 }
 
 /** The slow path: parse every line (formats without a status needle, or chunks that are not of the format). */
-function scanAccessLines(buf: Buffer, startLine: number, format: AccessLogFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
+function scanAccessLines(buf: Buffer, startLine: number, format: ScanFormat, env: ReaderEnv, out: Fact[]): { lineNo: number; lastTime: number | null } {
   const { result } = env;
   let lineNo = startLine;
   let lastTime: number | null = null;

@@ -7,9 +7,9 @@
 import type { ErrnoCode, Fact, FactKind, Stage } from '../../evidence/facts.js';
 import { errnoFromText } from '../../evidence/errno.js';
 import { haproxyState } from '../messages/tokens.js';
-import { wallToUtc } from '../time.js';
+import { wallToUtc, type ZoneRule } from '../time.js';
 import { splitRequest } from './access-fields.js';
-import type { LogFormat, ParseContext } from './types.js';
+import type { LogFormat, ParseContext, ScanFormat } from './types.js';
 
 // Optional syslog prefix: "Feb  6 12:14:14 localhost haproxy[14389]: " or RFC 3339 time.
 const SYSLOG = String.raw`(?:(?:(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}(?:\.\d+)?|\d{4}-\d{2}-\d{2}T\S+) \S+ )?haproxy\[\d+\]: )?`;
@@ -173,6 +173,28 @@ function parseOwn(line: string, ctx: ParseContext): boolean {
   return m?.[1] !== undefined;
 }
 
+/**
+ * HAProxy's HTTP log read by scanning: lines with a 5xx status (" 5" before it) or a body cut short (SD, sD, PD
+ * after a 2xx) are parsed; the rest are counted per minute from their accept time.
+ */
+export function haproxyScanFormat(zone: ZoneRule): ScanFormat {
+  const f: ScanFormat = {
+    ...haproxyLog,
+    // "D-" finds SD/sD/PD (and client-side CD: parsed, no fact) with one SIMD pass.
+    needles: [Buffer.from(' 5'), Buffer.from('D-')],
+    recipe: { kind: 'haproxy' },
+    timeOf(line) {
+      const m = ACCEPT_TIME.exec(line);
+      const wall = m ? acceptWall(m[1] ?? '') : NaN;
+      return Number.isNaN(wall) ? NaN : wallToUtc(wall, zone);
+    },
+    withZone: (z) => haproxyScanFormat(z),
+  };
+  return f;
+}
+
+const ACCEPT_TIME = /\[(\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)\]/;
+
 export const haproxyLog: LogFormat = {
   id: 'haproxy',
   title: 'HAProxy log (HTTP and TCP log lines, its warnings and alerts)',
@@ -185,6 +207,7 @@ export const haproxyLog: LogFormat = {
     const own = OWN.exec(line);
     return own?.[1] !== undefined || SERVER_DOWN.test(own?.[2] ?? '') ? 0.7 : 0;
   },
+  scanner: () => haproxyScanFormat({ kind: 'offset', minutes: 0 }),
   parse(line, ctx) {
     const h = HTTP.exec(line);
     if (h) {

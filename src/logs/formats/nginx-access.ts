@@ -2,7 +2,7 @@
 import { parseClfTime, parseIsoTime } from '../time.js';
 import { emitAccess, splitRequest, unescapeLogged, type AccessFields } from './access-fields.js';
 import { compileLogFormat, knownFormats, TAIL_VAR, tailFields, type CompiledLogFormat } from './nginx-log-format.js';
-import type { LogFormat, ParseContext } from './types.js';
+import type { ParseContext, ScanFormat } from './types.js';
 
 /** Statuses a gateway produces for upstream trouble; other 5xx only count when an error line explains them. */
 export function isGatewayStatus(s: number): boolean {
@@ -10,10 +10,8 @@ export function isGatewayStatus(s: number): boolean {
 }
 
 /** An access-log format bound to one compiled `log_format`. */
-export interface AccessLogFormat extends LogFormat {
+export interface AccessLogFormat extends ScanFormat {
   compiled: CompiledLogFormat;
-  /** Read the time of a line quickly (for request-rate statistics), NaN when absent. */
-  timeOf(line: string): number;
 }
 
 function fieldIndex(c: CompiledLogFormat, name: string): number {
@@ -58,6 +56,11 @@ export function accessLogFor(compiled: CompiledLogFormat, id = 'nginx-access'): 
     software: 'nginx',
     role: 'access',
     compiled,
+    needles: compiled.statusNeedle ? [compiled.statusNeedle] : [],
+    recipe: { kind: 'nginx-access', name: compiled.name, source: compiled.source, tail: compiled.tail },
+    withZone() {
+      return format;
+    },
     sniff(line) {
       return compiled.regex.test(line) ? 0.6 + Math.min(compiled.vars.length, 30) / 100 : 0;
     },

@@ -63,4 +63,22 @@ export interface LogFormat {
    */
   opensRecord?(line: string): boolean;
   endsRecord?(line: string): boolean;
+  /** Request logs that can be scanned rather than parsed line by line (see ScanFormat). */
+  scanner?(): ScanFormat;
+}
+
+/** How a worker thread rebuilds a scan format (formats hold functions, which cannot cross threads). */
+export type ScanRecipe = { kind: 'nginx-access'; name: string; source: string; tail: boolean } | { kind: 'haproxy' };
+
+/**
+ * A request log that can be read without parsing every line: lines holding one of `needles` are parsed; the
+ * others are only counted per minute by bisecting on `timeOf`. The first needle is searched with SIMD.
+ */
+export interface ScanFormat extends LogFormat {
+  needles: Buffer[];
+  /** The time of a line (epoch ms), NaN when it has none. */
+  timeOf(line: string): number;
+  recipe: ScanRecipe;
+  /** This format reading wall-clock times in the given zone (formats with zoned times return themselves). */
+  withZone(zone: ZoneRule): ScanFormat;
 }

@@ -1,0 +1,15 @@
+/** Rebuild a scan format from its recipe (in a worker thread, where functions cannot be sent). */
+import type { ZoneRule } from '../time.js';
+import { haproxyScanFormat } from './haproxy.js';
+import { accessLogFor } from './nginx-access.js';
+import { compileLogFormat } from './nginx-log-format.js';
+import type { ScanFormat, ScanRecipe } from './types.js';
+
+export function scanFormatFrom(recipe: ScanRecipe, zone: ZoneRule): ScanFormat {
+  switch (recipe.kind) {
+    case 'nginx-access':
+      return accessLogFor(compileLogFormat(recipe.name, recipe.source, { tail: recipe.tail }));
+    case 'haproxy':
+      return haproxyScanFormat(zone);
+  }
+}
