@@ -8,6 +8,14 @@ import { nginxErrorLog } from './formats/nginx-error.js';
 import { haproxyLog } from './formats/haproxy.js';
 import { apacheErrorLog } from './formats/apache-error.js';
 import { caddyLog } from './formats/caddy.js';
+import { envoyAccessLog } from './formats/envoy.js';
+import { traefikLog } from './formats/traefik.js';
+import { awsElbLog } from './formats/aws-elb.js';
+import { cloudfrontLog } from './formats/cloudfront.js';
+import { gcpLbLog } from './formats/gcp-lb.js';
+import { cloudflareLogpush } from './formats/cloudflare-logpush.js';
+import { varnishLog } from './formats/varnish.js';
+import { ingressNginxController } from './formats/ingress-nginx.js';
 import { jsonAccessLog } from './formats/json-access.js';
 import type { AccessRecord, LogFormat, ParseContext, ScanFormat } from './formats/types.js';
 import { InputError, type OpenedInput } from './input.js';
@@ -19,7 +27,24 @@ import type { AccessStats } from './stats.js';
 import type { ZoneRule } from './time.js';
 
 /** Every format the reader knows, in detection order. */
-export const LOG_FORMATS: readonly LogFormat[] = [nginxErrorLog, apacheErrorLog, nginxAccessLog, haproxyLog, caddyLog, jsonAccessLog];
+// Order breaks ties in detection: more specific formats before the ones whose patterns also fit their lines
+// (nginx's combined also matches Traefik's CLF; the JSON access reader also fits varnishncsa JSON).
+export const LOG_FORMATS: readonly LogFormat[] = [
+  nginxErrorLog,
+  apacheErrorLog,
+  envoyAccessLog,
+  traefikLog,
+  awsElbLog,
+  cloudfrontLog,
+  gcpLbLog,
+  cloudflareLogpush,
+  varnishLog,
+  ingressNginxController,
+  nginxAccessLog,
+  haproxyLog,
+  caddyLog,
+  jsonAccessLog,
+];
 
 const HEAD_LINES = 200;
 const MAX_NOTED_LINES = 50;
