@@ -206,7 +206,7 @@ export function planFor(headLines: string[], opts: ReadOptions, stream = false):
       return { mode: 'mixed' };
     }
     // Other request logs with a scanner (HAProxy): the fast path too, when every first line is of the format.
-    if (best.f.scanner && !stream && best.share === 1) return { mode: 'access', format: best.f.scanner() };
+    if (best.f.scanner && !stream && best.share === 1) return { mode: 'access', format: best.f.scanner(headLines) };
     return { mode: 'format', format: best.f };
   }
   return { mode: 'mixed' };

@@ -11,7 +11,7 @@ import { normaliseUpstream } from '../messages/nginx.js';
 import { envoyDetails, envoyFlags } from '../messages/tokens.js';
 import { parseIsoTime } from '../time.js';
 import { innerLine } from './envelope.js';
-import type { AccessRecord, LogFormat, ParseContext } from './types.js';
+import type { AccessRecord, LogFormat, ParseContext, ScanFormat } from './types.js';
 
 const ISO = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?`;
 const FLAGS = String.raw`-|[A-Z]{2,5}(?:,[A-Z]{2,5})*`;
@@ -225,6 +225,28 @@ function candidates(line: string): string[] {
   return inner !== line ? [line, inner] : [line];
 }
 
+// Lines worth parsing in a large log: a 5xx (text `" 5`, JSON "response_code":5 / "5"), or an upstream failure
+// flag on any status (status 0, a body cut after 200): Envoy's upstream flags all start with U. Each needle is
+// one pass over the data, so a file gets the set for its encoding (compact JSON as Envoy writes it).
+const TEXT_NEEDLES = ['" 5', '" 0 U', ' 200 U'].map((n) => Buffer.from(n));
+const JSON_NEEDLES = ['"response_flags":"U', '"response_code":5', '"response_code":"5'].map((n) => Buffer.from(n));
+
+/** Envoy's access log read by scanning (see ScanFormat): times carry their zone, so the zone is not needed. */
+export function envoyScanFormat(json: boolean): ScanFormat {
+  const f: ScanFormat = {
+    ...envoyAccessLog,
+    needles: json ? JSON_NEEDLES : TEXT_NEEDLES,
+    recipe: { kind: 'envoy', json },
+    timeOf(line) {
+      const iso = /^\[([^\]]+)\]|"start_time": ?"([^"]+)"/.exec(line);
+      const t = iso ? parseIsoTime(iso[1] ?? iso[2] ?? '') : NaN;
+      return t;
+    },
+    withZone: () => f,
+  };
+  return f;
+}
+
 export const envoyAccessLog: LogFormat = {
   id: 'envoy',
   title: 'Envoy / Istio access log (default text format, Istio text format, JSON)',
@@ -238,6 +260,7 @@ export const envoyAccessLog: LogFormat = {
     }
     return 0;
   },
+  scanner: (head) => envoyScanFormat(head.every((l) => l.startsWith('{"') && l.includes('"response_code":'))),
   parse(line, ctx) {
     const r = recordOf(line);
     if (!r) return false;

@@ -1,5 +1,6 @@
 /** Rebuild a scan format from its recipe (in a worker thread, where functions cannot be sent). */
 import type { ZoneRule } from '../time.js';
+import { envoyScanFormat } from './envoy.js';
 import { haproxyScanFormat } from './haproxy.js';
 import { accessLogFor } from './nginx-access.js';
 import { compileLogFormat } from './nginx-log-format.js';
@@ -11,5 +12,7 @@ export function scanFormatFrom(recipe: ScanRecipe, zone: ZoneRule): ScanFormat {
       return accessLogFor(compileLogFormat(recipe.name, recipe.source, { tail: recipe.tail }));
     case 'haproxy':
       return haproxyScanFormat(zone);
+    case 'envoy':
+      return envoyScanFormat(recipe.json);
   }
 }

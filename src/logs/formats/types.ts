@@ -63,12 +63,12 @@ export interface LogFormat {
    */
   opensRecord?(line: string): boolean;
   endsRecord?(line: string): boolean;
-  /** Request logs that can be scanned rather than parsed line by line (see ScanFormat). */
-  scanner?(): ScanFormat;
+  /** Request logs that can be scanned rather than parsed line by line (see ScanFormat), given the file's first lines. */
+  scanner?(head: readonly string[]): ScanFormat;
 }
 
 /** How a worker thread rebuilds a scan format (formats hold functions, which cannot cross threads). */
-export type ScanRecipe = { kind: 'nginx-access'; name: string; source: string; tail: boolean } | { kind: 'haproxy' };
+export type ScanRecipe = { kind: 'nginx-access'; name: string; source: string; tail: boolean } | { kind: 'haproxy' } | { kind: 'envoy'; json: boolean };
 
 /**
  * A request log that can be read without parsing every line: lines holding one of `needles` are parsed; the
