@@ -8,3 +8,4 @@ export { renderMarkdown } from './report/render-markdown.js';
 export { renderJson } from './report/render-json.js';
 export { redactReport } from './report/redact-report.js';
 export { redact } from './evidence/redact.js';
+export { probeUrl, type ProbeUrlOptions } from './probe/probe-url.js';

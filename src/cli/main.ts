@@ -6,6 +6,7 @@ import { TOOL } from '../version.js';
 import { runCauses } from './causes-command.js';
 import { runLabDemo, runLabList, runLabRun, runLabUp } from './lab-command.js';
 import { FORMAT_IDS, runLogs, type LogsFlags } from './logs-command.js';
+import { runProbe, type ProbeFlags } from './probe-command.js';
 
 // A closed pipe (`why502 ... | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -45,6 +46,28 @@ async function main(argv: string[]): Promise<number> {
       .option('--follow-interval <ms>', 'with --follow: how often to look for new lines', '1000'),
   ).action(async (paths: string[], flags: LogsFlags) => {
     code = await runLogs(paths, flags);
+  });
+
+  const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+  outputOptions(
+    program
+      .command('probe')
+      .description('probe a URL from outside: DNS, TCP, TLS, HTTP, which hop answered the error, and the visitor checks (why502 URL is the same)')
+      .argument('[url]', 'the URL (https:// assumed when no scheme is given)')
+      .option('--timeout <s>', 'overall deadline in seconds', '15')
+      .option('--attempts <n>', 'attempts in all; extra ones only after a failure', '5')
+      .option('--resolver <ip[:port]>', 'also ask this DNS resolver (repeatable)', collect)
+      .option('--origin <addr[:port]>', 'also probe the origin directly, Host and SNI kept (bypass the CDN / load balancer)')
+      .option('--cookie <cookie>', "send this Cookie header (the site's session), beside a cookie-less request")
+      .option('--header <name: value>', 'send this request header (repeatable)', collect)
+      .option('--insecure', 'look past certificate errors (still reported) to see the HTTP answer')
+      .option('--reference <url>', 'a URL known to work, to check your own connection (no default)')
+      .option('--ca <file>', 'extra CA certificates to trust (PEM), e.g. an internal CA')
+      .option('--list <file>', 'probe every URL in the file (one per line; - for stdin)')
+      .option('--concurrency <n>', 'with --list: URLs probed at once', '50')
+      .option('--jsonl', 'with --list: one JSON report per line'),
+  ).action(async (url: string | undefined, flags: ProbeFlags) => {
+    code = await runProbe(url, flags);
   });
 
   program
@@ -92,6 +115,12 @@ async function main(argv: string[]): Promise<number> {
       code = await runLabDemo(flags);
     });
 
+  // `why502 URL` is `why502 probe URL`: a first argument that is no command but looks like a URL or a host.
+  const first = argv[2];
+  const commands = new Set(program.commands.map((c) => c.name()));
+  if (first !== undefined && !first.startsWith('-') && !commands.has(first) && first !== 'help' && /^(?:https?:\/\/|[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:\/|$)|\[)/i.test(first)) {
+    argv = [...argv.slice(0, 2), 'probe', ...argv.slice(2)];
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

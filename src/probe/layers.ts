@@ -134,7 +134,8 @@ export function readLayers(status: number, headers: Headers, body: string, reaso
   for (const p of page) {
     if (p.layer === 'unknown') continue;
     const list = seen.get(p.layer) ?? [];
-    if (list.length < 3) list.push({ source: 'probe', phase: 'http', text: `body: ${p.detail ?? p.kind ?? p.layer}` });
+    const text = `body: ${p.detail ?? p.kind ?? p.layer}`;
+    if (list.length < 3 && !list.some((e) => e.text === text)) list.push({ source: 'probe', phase: 'http', text });
     seen.set(p.layer, list);
   }
   // The emitter of a 5xx: a layer that marks its own error responses, else the one whose page it is, else the

@@ -45,6 +45,26 @@ function confidenceWord(c: number): string {
   return 'low';
 }
 
+/** The probe as seen: the chain, the attempts, the visitor checks and their outcomes. */
+function probeSection(r: Report, k: Colors, width: number): string[] {
+  const p = r.stats.probe;
+  if (!p) return [];
+  const out: string[] = [];
+  const hops = (r.chain ?? []).map((h) => (h.emitted ? k.bold(k.red(`${h.layer} ✗ ${h.status ?? ''}`.trim())) : h.layer));
+  const t = p.timings;
+  const phases = t ? [t.dns !== undefined ? `dns ${t.dns} ms` : '', t.connect !== undefined ? `connect ${t.connect} ms` : '', t.tls !== undefined ? `tls ${t.tls} ms` : '', t.ttfb !== undefined ? `first byte ${t.ttfb} ms` : ''].filter(Boolean) : [];
+  if (hops.length > 0) out.push(`${k.dim('chain:')} you → ${hops.join(' → ')}`);
+  if (phases.length > 0) out.push(`${k.dim('timings:')} ${phases.join(' · ')}`);
+  if (p.tls) out.push(`${k.dim('tls:')} ${[p.tls.protocol, p.tls.alpn ? `ALPN ${p.tls.alpn}` : '', p.tls.daysToExpiry !== undefined ? `certificate expires in ${p.tls.daysToExpiry} days` : ''].filter(Boolean).join(' · ')}`);
+  const main = p.attempts.filter((a) => a.check === 'first' || a.check === 'retry');
+  if (main.length > 1 || main.some((a) => a.failed)) {
+    const cells = main.map((a) => `${a.failed ? k.red(String(a.status ?? '✗')) : k.green(String(a.status ?? '?'))}${a.reused ? k.dim('↺') : ''}`);
+    out.push(`${k.dim('attempts:')} ${cells.join(' ')} ${k.dim('(↺ = reused connection)')}`);
+  }
+  for (const c of p.checks) out.push(`${k.dim('check:')} ${cut(`${c.check}: ${c.outcome}`, Math.max(40, width - 8))}`);
+  return out;
+}
+
 function causeBlock(c: ReportCause, k: Colors, width: number, full: boolean): string[] {
   const out: string[] = [];
   const count = c.count === 1 ? '1 request' : `${c.count} requests`;
@@ -88,6 +108,7 @@ export function renderText(r: Report, opts: TextOptions): string {
   facts.push(`${st.durationMs} ms`);
   out.push(k.dim(facts.join(' · ')));
   out.push('');
+  if (st.probe) out.push(...probeSection(r, k, width), '');
   r.causes.forEach((c, i) => {
     if (i < detailed + 2) {
       out.push(...causeBlock(c, k, width, i < detailed));

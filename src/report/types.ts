@@ -71,7 +71,35 @@ export interface ReportStats {
   };
   /** Lines not recognised as any known log line, as "file:line" (first 50). */
   unrecognisedLines?: string[];
+  /** The probe: its attempts, DNS and TLS as seen, phase timings of the first attempt, the visitor checks run. */
+  probe?: ProbeStats;
 }
+
+/** One attempt as the report lists it. */
+export interface AttemptRecord {
+  n: number;
+  address: string;
+  reused: boolean;
+  /** What it was: "first", "retry", "cookie-less", "curl user agent", "http/1.1", "via proxy", "origin". */
+  check: string;
+  status: number | null;
+  failed: boolean;
+  /** The failure in a few words when it failed. */
+  failure?: string;
+  ms: number;
+}
+
+export interface ProbeStats {
+  attempts: AttemptRecord[];
+  dns?: { addresses: string[]; resolvers: { resolver: string; answer: string }[] };
+  tls?: { protocol: string | null; cipher: string | null; alpn: string | null; issuer?: string; validTo?: string; daysToExpiry?: number };
+  timings?: { dns?: number; connect?: number; tls?: number; ttfb?: number; total: number };
+  /** The seed article's visitor solutions, as run. */
+  checks: { check: string; outcome: string }[];
+  failureRate?: number;
+}
+
+
 
 export interface Report {
   schemaVersion: 1;
