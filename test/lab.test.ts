@@ -35,6 +35,12 @@ describe('lab matrix', () => {
       expect(r?.diagnosed?.cause, proxy).toBe('keepalive-race');
     }
   });
+  it('the probe names the emitting proxy and the status, from outside', () => {
+    const probed = results.filter((r) => r.probe && r.probe.status !== null && r.probe.status >= 500);
+    if (PROXY_KINDS.some((p) => launchers[p].binary())) expect(probed.length).toBeGreaterThan(20);
+    const wrong = probed.filter((r) => r.probe?.emitter !== r.proxy).map((r) => `${r.proxy}/${r.fault}: probe names ${r.probe?.emitter ?? 'nothing'} (${r.probe?.status ?? '?'})`);
+    expect(wrong).toEqual([]);
+  });
   it('states a reason for every combination a proxy cannot produce', () => {
     for (const r of results.filter((x) => x.outcome === 'not-applicable')) expect(r.reason).toMatch(/not applicable|queues/);
   });

@@ -49,7 +49,8 @@ export function runLabList(flags: { json?: boolean; proxy?: string }): number {
 function resultLine(r: ScenarioResult, k: ReturnType<typeof pc.createColors>): string {
   const mark = r.outcome === 'ok' ? k.green('✓') : r.outcome === 'wrong' ? k.red('✗') : r.outcome === 'not-applicable' ? k.dim('–') : k.yellow('!');
   const got = r.diagnosed ? `${r.diagnosed.cause ?? 'nothing'}${r.diagnosed.count ? ` (${r.diagnosed.count})` : ''}` : (r.reason ?? '');
-  return `${mark} ${`${r.proxy}/${r.fault}`.padEnd(32)} expected ${r.expected.padEnd(26)} ${r.outcome === 'not-applicable' ? k.dim(got) : `diagnosed ${got}`} ${k.dim(`${r.ms} ms`)}`;
+  const probe = r.probe && r.probe.status !== null ? k.dim(` · probe: ${r.probe.emitter ?? '?'} ${r.probe.status}`) : '';
+  return `${mark} ${`${r.proxy}/${r.fault}`.padEnd(32)} expected ${r.expected.padEnd(26)} ${r.outcome === 'not-applicable' ? k.dim(got) : `diagnosed ${got}`}${probe} ${k.dim(`${r.ms} ms`)}`;
 }
 
 /** Summary counts of a matrix run. */

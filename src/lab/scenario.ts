@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CauseId } from '../causes/types.js';
 import { diagnoseLogs } from '../logs/diagnose.js';
+import { probeUrl } from '../probe/probe-url.js';
 import type { Report } from '../report/types.js';
 import { makeCa, type KeyPair } from './certs.js';
 import { faults } from './faults/index.js';
@@ -58,6 +59,8 @@ export interface ScenarioResult {
   responses: string[];
   /** The proxy refused to start (part of some faults). */
   startError?: string;
+  /** What `why502 URL` saw from outside: the status, the hop it names as the emitter, its top cause. */
+  probe?: { status: number | null; emitter: string | null; cause?: string };
   ms: number;
 }
 
@@ -115,8 +118,16 @@ export async function runScenario(kind: ProxyKind, fault: Fault, opts: { keep?: 
     return { ...base, outcome: 'error', reason: e instanceof Error ? e.message : String(e), ms: Date.now() - started };
   }
   let results: RequestResult[] = [];
+  let probe: ScenarioResult['probe'];
   try {
     results = await sendTraffic(live.proxy.url, fault.traffic ?? DEFAULT_TRAFFIC);
+    // The outside view as well: which hop the prober says answered, while the scenario still runs.
+    if (!live.proxy.startError) {
+      const p = await probeUrl(live.proxy.url, { attempts: 1, timeoutMs: 5000 });
+      const emitted = p.chain?.find((h) => h.emitted);
+      const status = p.stats.probe?.attempts[0]?.status ?? null;
+      probe = { status, emitter: emitted?.layer ?? null, ...(p.causes[0] ? { cause: p.causes[0].id } : {}) };
+    }
     // Proxies write the log line when a request ends; give the last ones a moment to land.
     await new Promise((r) => setTimeout(r, 150));
   } finally {
@@ -134,6 +145,7 @@ export async function runScenario(kind: ProxyKind, fault: Fault, opts: { keep?: 
       diagnosed: { cause: top?.id ?? null, count: top?.count ?? 0, confidence: top?.confidence ?? 0, ...(ev ? { evidence: `${ev.file?.split('/').pop() ?? ''}:${ev.line ?? ''} ${ev.text.slice(0, 160)}` } : {}) },
       ms: Date.now() - started,
     };
+    if (probe) out.probe = probe;
     if (live.proxy.startError) out.startError = live.proxy.startError;
     return out;
   } finally {
