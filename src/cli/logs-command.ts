@@ -1,6 +1,7 @@
 /** `why502 logs [PATH...|-]`: diagnose log files. */
 import { diagnoseLogs, UsageError, type DiagnoseLogsOptions } from '../logs/diagnose.js';
 import { followLogs } from '../logs/follow.js';
+import { LOG_FORMATS } from '../logs/read.js';
 import { redactReport } from '../report/redact-report.js';
 import { parseTimeBound } from '../logs/time.js';
 import { emitReport, exitCodeFor, type OutputFlags } from './output.js';
@@ -15,7 +16,8 @@ export interface LogsFlags extends OutputFlags {
   followInterval?: string;
 }
 
-export const FORMAT_IDS = ['nginx-error', 'nginx-access', 'json-access', 'mixed'];
+/** Format ids `--format` accepts: every known format, and `mixed` (line by line, any format). */
+export const FORMAT_IDS = [...LOG_FORMATS.map((f) => f.id), 'mixed'];
 
 export async function runLogs(pathsIn: string[], flags: LogsFlags): Promise<number> {
   let paths = pathsIn;

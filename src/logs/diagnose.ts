@@ -3,6 +3,7 @@
  * failed requests, and asks the cause catalogue what explains them.
  */
 import { compileLogFormat } from './formats/nginx-log-format.js';
+import { compileApacheLogFormat, isApacheLogFormat } from './formats/apache-access.js';
 import type { Readable } from 'node:stream';
 import { causes as catalogue } from '../causes/index.js';
 import type { Cause } from '../causes/types.js';
@@ -98,7 +99,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
 
   const plans: Plan[] = sniffed.map((s) => planFor(s.headLines, options, s.opened.stream));
   if (options.logFormat) {
-    const custom = compileLogFormat('custom', options.logFormat);
+    const custom = isApacheLogFormat(options.logFormat) ? compileApacheLogFormat('custom', options.logFormat) : compileLogFormat('custom', options.logFormat);
     for (const s of sniffed) {
       if (s.headLines.length > 0 && !s.headLines.some((l) => custom.regex.test(l))) {
         errors.push(`${s.opened.spec.name}: the --log-format given matches none of its first ${s.headLines.length} line(s); check it against the log_format in nginx.conf (whitespace and quotes count)`);
@@ -140,7 +141,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
     const plan = plans[i] as Plan;
     const result: FileReadResult = {
       file: s.opened.spec.name,
-      format: plan.mode === 'mixed' ? 'mixed' : plan.mode === 'access' && plan.format.recipe.kind === 'nginx-access' ? `nginx-access:${plan.format.recipe.name}` : plan.format.id,
+      format: plan.mode === 'mixed' ? 'mixed' : plan.mode === 'access' && (plan.format.recipe.kind === 'nginx-access' || plan.format.recipe.kind === 'apache-access') ? `${plan.format.recipe.kind}:${plan.format.recipe.name}` : plan.format.id,
       linesRead: 0,
       linesRecognised: 0,
       unrecognised: [],

@@ -16,6 +16,14 @@ import { gcpLbLog } from './formats/gcp-lb.js';
 import { cloudflareLogpush } from './formats/cloudflare-logpush.js';
 import { varnishLog } from './formats/varnish.js';
 import { ingressNginxController } from './formats/ingress-nginx.js';
+import { apacheAccessLog, isApacheLogFormat, pickApacheAccessFormat } from './formats/apache-access.js';
+import { phpFpmLog } from './formats/php-fpm.js';
+import { gunicornLog } from './formats/gunicorn.js';
+import { uwsgiLog } from './formats/uwsgi.js';
+import { nodeAppLog } from './formats/node-app.js';
+import { kernelLog } from './formats/kernel.js';
+import { systemdLog } from './formats/systemd.js';
+import { dbErrorLog } from './formats/db-errors.js';
 import { jsonAccessLog } from './formats/json-access.js';
 import type { AccessRecord, LogFormat, ParseContext, ScanFormat } from './formats/types.js';
 import { InputError, type OpenedInput } from './input.js';
@@ -40,10 +48,18 @@ export const LOG_FORMATS: readonly LogFormat[] = [
   cloudflareLogpush,
   varnishLog,
   ingressNginxController,
+  apacheAccessLog,
   nginxAccessLog,
   haproxyLog,
   caddyLog,
   jsonAccessLog,
+  phpFpmLog,
+  gunicornLog,
+  uwsgiLog,
+  nodeAppLog,
+  kernelLog,
+  systemdLog,
+  dbErrorLog,
 ];
 
 const HEAD_LINES = 200;
@@ -180,12 +196,16 @@ export function planFor(headLines: string[], opts: ReadOptions, stream = false):
     if (opts.format === 'nginx-access') {
       return { mode: 'access', format: pickAccessFormat(headLines, opts.logFormat) ?? nginxAccessLog };
     }
+    if (opts.format === 'apache-access') {
+      return { mode: 'access', format: pickApacheAccessFormat(headLines, opts.logFormat) ?? apacheAccessLog };
+    }
     const f = LOG_FORMATS.find((x) => x.id === opts.format);
     if (f) return { mode: 'format', format: f };
     return { mode: 'mixed' };
   }
   if (opts.logFormat && headLines.length > 0) {
-    const custom = pickAccessFormat(headLines, opts.logFormat);
+    // `--log-format` is an nginx log_format or an Apache LogFormat string (the contract): its directives tell which.
+    const custom = isApacheLogFormat(opts.logFormat) ? pickApacheAccessFormat(headLines, opts.logFormat) : pickAccessFormat(headLines, opts.logFormat);
     if (custom && headLines.some((l) => custom.compiled.regex.test(l))) return { mode: 'access', format: custom };
   }
   if (headLines.length === 0) return { mode: 'mixed' };
@@ -200,8 +220,8 @@ export function planFor(headLines: string[], opts: ReadOptions, stream = false):
   // The access-log scanner skips lines without a 5xx status unread, so it takes only files whose first lines
   // are all access lines, and never stdin (`docker logs` mixes access and error lines).
   if (best && best.share >= 0.9) {
-    if (best.f === nginxAccessLog) {
-      const picked = pickAccessFormat(headLines);
+    if (best.f === nginxAccessLog || best.f === apacheAccessLog) {
+      const picked = best.f === apacheAccessLog ? pickApacheAccessFormat(headLines) : pickAccessFormat(headLines);
       if (picked && !stream && best.share === 1) return { mode: 'access', format: picked };
       return { mode: 'mixed' };
     }

@@ -51,8 +51,12 @@ function baseFact(kind: Fact['kind'], ctx: ParseContext, text: string, time: num
   return { kind, producer, ref: { source: 'log', file: ctx.file, line: ctx.lineNo, text }, time };
 }
 
+// Messages are judged on their first few kilobytes: what names a failure comes first, and some recognisers'
+// patterns would take quadratic time on a megabyte of text.
+const MAX_MESSAGE = 8192;
+
 function recogniseMessage(line: string, ctx: ParseContext, state: PasteState, time: number | null, program: string | undefined): boolean {
-  let text = line.trim();
+  let text = (line.length > MAX_MESSAGE ? line.slice(0, MAX_MESSAGE) : line).trim();
   if (text === '') return false;
   // Application logs put their own time first ("[16-Oct-2020 17:03:39] WARNING: ...").
   const lead = leadingTime(text, ctx.zone);

@@ -1,5 +1,6 @@
 /** Rebuild a scan format from its recipe (in a worker thread, where functions cannot be sent). */
 import type { ZoneRule } from '../time.js';
+import { apacheAccessLogFor } from './apache-access.js';
 import { envoyScanFormat } from './envoy.js';
 import { haproxyScanFormat } from './haproxy.js';
 import { accessLogFor } from './nginx-access.js';
@@ -10,6 +11,8 @@ export function scanFormatFrom(recipe: ScanRecipe, zone: ZoneRule): ScanFormat {
   switch (recipe.kind) {
     case 'nginx-access':
       return accessLogFor(compileLogFormat(recipe.name, recipe.source, { tail: recipe.tail }));
+    case 'apache-access':
+      return apacheAccessLogFor(recipe.source, recipe.name);
     case 'haproxy':
       return haproxyScanFormat(zone);
     case 'envoy':

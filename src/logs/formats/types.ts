@@ -68,7 +68,7 @@ export interface LogFormat {
 }
 
 /** How a worker thread rebuilds a scan format (formats hold functions, which cannot cross threads). */
-export type ScanRecipe = { kind: 'nginx-access'; name: string; source: string; tail: boolean } | { kind: 'haproxy' } | { kind: 'envoy'; json: boolean };
+export type ScanRecipe = { kind: 'nginx-access' | 'apache-access'; name: string; source: string; tail: boolean } | { kind: 'haproxy' } | { kind: 'envoy'; json: boolean };
 
 /**
  * A request log that can be read without parsing every line: lines holding one of `needles` are parsed; the

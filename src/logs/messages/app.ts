@@ -25,6 +25,10 @@ const DB_RULES: [RegExp, string][] = [
   [/RedisException|Redis connection|READONLY You can't write against a read only replica|LOADING Redis is loading|Connection refused \[tcp:\/\/[^\]]*:6379\]|ECONNREFUSED [\d.]+:6379/i, 'redis'],
   [/ECONNREFUSED [\d.:[\]a-f]+:(?:3306|5432|27017)\b/, 'node-db'],
   [/PDOException|Doctrine\\DBAL\\Exception\\ConnectionException|Illuminate\\Database\\QueryException.*SQLSTATE\[(?:HY000|08006)\] \[(?:2002|7)\]/, 'sql-connect'],
+  // libpq ≥ 14 over a unix socket: 'connection to server on socket "/run/postgresql/.s.PGSQL.5432" failed: ...'.
+  [/connection to server on socket "[^"]*" failed/, 'postgres-connect'],
+  // Redis refusing writes after a failed RDB save (disk full, permissions).
+  [/\bMISCONF Redis is configured to save RDB snapshots/, 'redis'],
 ];
 
 const THIRD_PARTY_RULES: [RegExp, string][] = [
