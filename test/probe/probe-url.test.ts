@@ -3,7 +3,7 @@
  * failed, the emitting hop, the visitor checks (proxy vs direct), and the deadline against hostile servers.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,7 +109,7 @@ describe('probeUrl: each failure mode names its cause and phase', { timeout: 10_
     expect(r.causes).toEqual([]);
   });
   it('TLS: expired, not yet valid, wrong host, self-signed, TLS 1.0 only, TLS to a plain port', async () => {
-    const ok = (s: import('node:net').Socket): void => void s.end(okResponse());
+    const ok = (s: Socket): void => void s.end(okResponse());
     const day = 86_400_000;
     const expired = await serveTls('exp', ok, { names: ['localhost'], notBefore: new Date(Date.now() - 400 * day), notAfter: new Date(Date.now() - 30 * day) });
     const future = await serveTls('fut', ok, { names: ['localhost'], notBefore: new Date(Date.now() + 30 * day), notAfter: new Date(Date.now() + 400 * day) });
@@ -148,7 +148,7 @@ describe('probeUrl: each failure mode names its cause and phase', { timeout: 10_
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
     stops.push(() => new Promise<void>((r) => proxy.close(() => r())));
-    const port = (proxy.address() as import('node:net').AddressInfo).port;
+    const port = (proxy.address() as AddressInfo).port;
     const r = await probe(site, { env: { HTTP_PROXY: `http://127.0.0.1:${port}` } });
     expect(top(r)).toBe('client-proxy');
   });
