@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cause, CauseMeta } from '../src/causes/types.js';
+import type { LogFormat } from '../src/logs/formats/types.js';
 
 const GENERATED = '<!-- Generated from src/causes/<id>.ts by `npm run docs`. Do not edit by hand. -->';
 
@@ -60,4 +61,34 @@ export function renderCauseIndex(metas: readonly CauseMeta[]): string {
   const out = [GENERATED.replace('src/causes/<id>.ts', 'src/causes/*.ts'), '', '# Causes', '', 'Every cause why502 names, with the seed article category it refines.', '', '| id | title | seed category |', '|---|---|---|'];
   for (const m of metas) out.push(`| [\`${m.id}\`](${m.id}.md) | ${m.title} | ${m.seedCategory} |`);
   return `${out.join('\n')}\n`;
+}
+
+/** The formats page (docs/formats.md): every log format, what it reads, and where its sample lines come from. */
+export function renderFormatsDoc(formats: readonly LogFormat[]): string {
+  const out = [
+    '<!-- Generated from src/logs/formats/*.ts by `npm run docs`. Do not edit by hand. -->',
+    '',
+    '# Log formats',
+    '',
+    'Every format `why502 logs` reads, detected per file from its first lines (or forced with `--format ID`). Each',
+    'carries real sample lines and the fact each must give; one generic test runs them all (`test/formats.test.ts`).',
+    'Lines of any format are also recognised one by one in mixed files and pasted text, inside journald, syslog,',
+    'Docker, CRI, kubectl, docker-compose and JSON envelopes.',
+    '',
+    '| id | reads | role | samples |',
+    '|---|---|---|---|',
+  ];
+  for (const f of formats) out.push(`| \`${f.id}\` | ${f.title} | ${f.role} | ${f.samples.length} |`);
+  out.push('', '## Sample sources', '');
+  for (const f of formats) {
+    out.push(`### \`${f.id}\``, '');
+    const seen = new Set<string>();
+    for (const s of f.samples) {
+      if (seen.has(s.source)) continue;
+      seen.add(s.source);
+      out.push(`- ${s.source}`);
+    }
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,14 +1,16 @@
-/** Writes docs/causes/*.md from the cause metadata; `--check` fails when the committed pages are stale. */
+/** Writes docs/causes/*.md from the cause metadata and docs/formats.md from the formats; `--check` fails when the committed pages are stale. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { causes } from '../src/causes/index.js';
-import { renderCauseDoc, renderCauseIndex } from './docs-lib.js';
+import { LOG_FORMATS } from '../src/logs/read.js';
+import { renderCauseDoc, renderCauseIndex, renderFormatsDoc } from './docs-lib.js';
 
 const check = process.argv.includes('--check');
 const dir = join('docs', 'causes');
 mkdirSync(dir, { recursive: true });
 const pages: [string, string][] = causes.map((c) => [join(dir, `${c.meta.id}.md`), renderCauseDoc(c)]);
 pages.push([join(dir, 'README.md'), renderCauseIndex(causes.map((c) => c.meta))]);
+pages.push([join('docs', 'formats.md'), renderFormatsDoc(LOG_FORMATS)]);
 let stale = 0;
 for (const [path, text] of pages) {
   let current = '';

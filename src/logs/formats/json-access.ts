@@ -138,19 +138,29 @@ export const jsonAccessLog: LogFormat = {
   },
   samples: [
     {
-      line: '{"time_iso8601":"2026-12-01T10:00:01+00:00","remote_addr":"10.0.0.1","request":"GET /api HTTP/1.1","status":"502","body_bytes_sent":"157","request_time":"0.003","upstream_addr":"10.0.0.9:8080","upstream_status":"502","upstream_connect_time":"-","upstream_header_time":"-","upstream_response_time":"0.002"}',
-      source: 'nginx docs: log_format escape=json (https://nginx.org/en/docs/http/ngx_http_log_module.html#log_format); values as nginx 1.22 writes them',
-      expect: { kind: 'gateway-status', status: 502, upstream: '10.0.0.9:8080', time: '2026-12-01T10:00:01Z' },
+      line: '{"time_iso8601":"2026-12-01T15:29:51+00:00","remote_addr":"127.0.0.1","request":"GET /refused HTTP/1.1","status":"502","body_bytes_sent":"157","request_time":"0.000","upstream_addr":"127.0.0.1:1","upstream_status":"502","upstream_connect_time":"-","upstream_header_time":"-","upstream_response_time":"0.001","request_id":"d065cf6143da9e4c75af6f76338cbe74"}',
+      source: 'lab: nginx 1.22.1 (Debian 12), log_format escape=json, proxy_pass to a closed port; recorded 2026-12-01',
+      expect: { kind: 'gateway-status', status: 502, upstream: '127.0.0.1:1', time: '2026-12-01T15:29:51Z' },
     },
     {
-      line: '{"@timestamp":"2026-12-01T10:00:02Z","http":{"method":"POST","path":"/pay","status":504},"upstream":"api:9000","upstream_response_time":30.001}',
-      source: 'a nested JSON layout with plain-word keys, as shipped to Elasticsearch',
-      expect: { kind: 'gateway-status', status: 504, upstream: 'api:9000', time: '2026-12-01T10:00:02Z' },
+      line: '{"time_iso8601":"2026-12-01T15:29:52+00:00","remote_addr":"127.0.0.1","request":"GET /slow HTTP/1.1","status":"504","body_bytes_sent":"167","request_time":"1.001","upstream_addr":"127.0.0.1:18792","upstream_status":"504","upstream_connect_time":"0.000","upstream_header_time":"-","upstream_response_time":"1.002","request_id":"63b5d3ca78a75c73749d44f63533f24c"}',
+      source: 'lab: nginx 1.22.1 (Debian 12), log_format escape=json, an upstream that never answers (proxy_read_timeout 1s)',
+      expect: { kind: 'gateway-status', status: 504, upstream: '127.0.0.1:18792' },
     },
     {
-      line: '{"time":"01/Dec/2026:10:00:03 +0000","status":200,"request":"GET / HTTP/1.1"}',
-      source: 'nginx log_format escape=json with $time_local',
+      line: '{"time_iso8601":"2026-12-01T15:29:52+00:00","remote_addr":"127.0.0.1","request":"GET /app HTTP/1.1","status":"503","body_bytes_sent":"21","request_time":"0.013","upstream_addr":"127.0.0.1:18793","upstream_status":"503","upstream_connect_time":"0.001","upstream_header_time":"0.009","upstream_response_time":"0.013","request_id":"52715d71f4475056b88f896e86a52a9c"}',
+      source: 'lab: nginx 1.22.1 (Debian 12), log_format escape=json, an application that answers 503 itself',
+      expect: { kind: 'app-status', status: 503 },
+    },
+    {
+      line: '{"time_iso8601":"2026-12-01T15:29:52+00:00","remote_addr":"127.0.0.1","request":"GET /ok HTTP/1.1","status":"200","body_bytes_sent":"3","request_time":"0.000","upstream_addr":"","upstream_status":"","upstream_connect_time":"","upstream_header_time":"","upstream_response_time":"","request_id":"f3906e5d19b888737bcb9b24a9df178a"}',
+      source: 'lab: nginx 1.22.1 (Debian 12), log_format escape=json, a request nginx answered itself',
       expect: null,
+    },
+    {
+      line: '{"time_iso8601":"2026-12-01T15:29:52+00:00","remote_addr":"127.0.0.1","request":"GET /refused?token=abc HTTP/1.1","status":"502","body_bytes_sent":"157","request_time":"0.001","upstream_addr":"127.0.0.1:1","upstream_status":"502","upstream_connect_time":"-","upstream_header_time":"-","upstream_response_time":"0.000","request_id":"12f3621dfaabff04ff57c0a85e982606"}',
+      source: 'lab: nginx 1.22.1 (Debian 12), log_format escape=json, a query token (masked in reports)',
+      expect: { kind: 'gateway-status', status: 502 },
     },
   ],
 };

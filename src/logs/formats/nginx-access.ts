@@ -131,6 +131,26 @@ export const nginxAccessLog: AccessLogFormat = (() => {
       source: 'lab: nginx 1.22.1 (Debian 12), combined format, a healthy request',
       expect: null,
     },
+    {
+      line: '127.0.0.1 - - [01/Dec/2026:13:13:42 +0000] "GET /report HTTP/1.1" 504 167 "-" "-"',
+      source: 'lab: nginx 1.22.1 (Debian 12), fault slow-headers (test/causes/upstream-timeout/fire-lab-nginx-slow-headers.log)',
+      expect: { kind: 'gateway-status', status: 504, time: '2026-12-01T13:13:42Z' },
+    },
+    {
+      line: '127.0.0.1 - - [01/Dec/2026:13:18:52 +0000] "GET / HTTP/1.1" 009 14 "-" "-"',
+      source: 'lab: nginx 1.22.1 (Debian 12), fault malformed-status-line: the answer passed through as HTTP/0.9',
+      expect: { kind: 'invalid-response', stage: 'header', detail: 'http09:14' },
+    },
+    {
+      line: '127.0.0.1 - - [01/Dec/2026:13:15:15 +0000] "GET /app502 HTTP/1.1" 502 12 "-" "-" rt=0.000 uct="0.000" uht="0.000" urt="0.000"',
+      source: 'lab: nginx 1.22.1 (Debian 12), the nginx.com upstream_time format, an application that answers 502 itself',
+      expect: { kind: 'app-status', status: 502 },
+    },
+    {
+      line: '127.0.0.1 - - [01/Dec/2026:14:02:08 +0000] "POST /index.php HTTP/1.1" 500 5 "-" "-"',
+      source: 'lab: nginx 1.22.1 (Debian 12), fault php-fatal (a 500 from PHP; explained only with the error log line)',
+      expect: { kind: 'gateway-status', status: 500 },
+    },
   ];
   return f;
 })();
