@@ -3,7 +3,7 @@ import { defineCause } from './types.js';
 import { claim, own } from './util.js';
 
 // Codes the contract gives a more precise cause; this cause takes the rest.
-const PRECISE = new Set(['521', '523', '524', '525', '526', '530', '1016']);
+const PRECISE = new Set(['521', '523', '524', '525', '526', '1016']);
 
 export default defineCause({
   meta: {

@@ -41,7 +41,8 @@ export default defineCause({
     if (nr) return claim(0.9, 'noResolver', [nr]);
     const rf = own(i, 'resolve-failed')[0];
     if (rf) return claim(0.9, rf.detail === 'at-start' ? 'atStart' : 'failed', [rf], rf.detail ?? 'lookup failed');
-    const cf = cdnCode(i, ['1016', '530']);
+    // Contract: 530 with 1016 is the origin's DNS; a bare 530 (Cloudflare pairs it with other 1xxx codes too) is not.
+    const cf = cdnCode(i, ['1016']);
     if (cf) return claim(0.8, 'cdn1016', [cf]);
     return null;
   },

@@ -107,6 +107,16 @@ export interface LayerView {
   page: PageMatch[];
 }
 
+/** Fold one layer's evidence into another's (the same product under two names); returns the one kept. */
+function merge(seen: Map<string, ReportEvidence[]>, from: string, into: string): string {
+  const moved = seen.get(from);
+  if (moved) {
+    seen.set(into, [...(seen.get(into) ?? []), ...moved]);
+    seen.delete(from);
+  }
+  return into;
+}
+
 function header(headers: Headers, name: string): string[] {
   return headers.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
 }
@@ -118,18 +128,25 @@ function header(headers: Headers, name: string): string[] {
 export function readLayers(status: number, headers: Headers, body: string, reasonPhrase = ''): LayerView {
   const seen = new Map<string, ReportEvidence[]>();
   const generatedBy = new Set<string>();
+  // Layers the headers name, and the one the Server header names.
+  const named = new Set<string>();
+  let serverLayer: string | null = null;
   for (const rule of HEADER_RULES) {
     for (const v of header(headers, rule.name)) {
       if (rule.value && !rule.value.test(v)) continue;
       const list = seen.get(rule.layer) ?? [];
       list.push({ source: 'probe', phase: 'http', text: `${rule.name}: ${v}` });
       seen.set(rule.layer, list);
+      named.add(rule.layer);
+      if (rule.name === 'server') serverLayer ??= rule.layer;
       if (rule.generated) generatedBy.add(rule.layer);
     }
   }
+  // Fastly's caches are Varnish: beside Fastly's own headers, Via: 1.1 varnish and X-Varnish are Fastly, not a hop.
+  if (named.has('fastly')) merge(seen, 'varnish', 'fastly');
   // The error page, whole and line by line (the table is written for both).
   const text = body.slice(0, 64 * 1024);
-  const page = [...matchPage(text.trim()), ...text.split(/\r?\n/).flatMap((l) => (l.trim() ? matchPage(l.trim()) : []))];
+  const page = [...matchPage(text.trim(), { wholeBody: true }), ...text.split(/\r?\n/).flatMap((l) => (l.trim() ? matchPage(l.trim()) : []))];
   const pageLayers = page.filter((p) => p.layer !== 'unknown').map((p) => p.layer);
   for (const p of page) {
     if (p.layer === 'unknown') continue;
@@ -144,8 +161,16 @@ export function readLayers(status: number, headers: Headers, body: string, reaso
   if (status >= 500) {
     emitter = [...generatedBy][0] ?? null;
     emitter ??= pageLayers.find((l) => page.some((p) => p.layer === l && !p.marker)) ?? pageLayers[0] ?? null;
+    // Envoy's local replies come from whatever runs Envoy: Istio's proxies say so in the Server header
+    // (istio-envoy), and Google's global external Application Load Balancer (Envoy-based) in Via: 1.1 google, with
+    // no Server header of an Envoy of its own.
+    if (emitter === 'envoy' && serverLayer === 'istio') emitter = merge(seen, 'envoy', 'istio');
+    else if (emitter === 'envoy' && serverLayer === null && named.has('gcp-lb')) emitter = merge(seen, 'envoy', 'gcp-lb');
     if (!emitter && /^Proxy Error$/i.test(reasonPhrase)) emitter = 'apache';
+    // Classic ELB: no Server header, its own reason phrases ("504 GATEWAY_TIMEOUT", "503 Service Unavailable:
+    // Back-end server is at capacity").
     if (!emitter && status >= 500 && /^(?:50[234]) (?:BAD_GATEWAY|SERVICE_UNAVAILABLE|GATEWAY_TIMEOUT)$/.test(`${status} ${reasonPhrase}`)) emitter = 'aws-elb';
+    if (!emitter && status === 503 && /^Service Unavailable: Back-end server is at capacity$/i.test(reasonPhrase)) emitter = 'aws-elb';
     if (!emitter && header(headers, 'x-envoy-upstream-service-time').length > 0) emitter = 'app';
     if (!emitter) {
       // The innermost named hop that writes error pages of its own.

@@ -45,6 +45,9 @@ export interface ProbeUrlOptions {
   causes?: readonly Cause[];
 }
 
+// Headers that identify one request at a CDN, load balancer or app: what a support desk asks for.
+const REQUEST_ID_HEADERS = new Set(['cf-ray', 'x-amz-cf-id', 'x-amzn-trace-id', 'x-request-id', 'x-correlation-id', 'x-served-by', 'x-azure-ref', 'x-vercel-id', 'x-nf-request-id', 'fly-request-id', 'x-github-request-id', 'x-cloud-trace-context', 'x-envoy-upstream-service-time']);
+
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const CURL_UA = 'curl/8.5.0';
 
@@ -178,7 +181,14 @@ async function run(site: Site, options: ProbeUrlOptions, ctx: ProbeContext, star
   const record = (r: AttemptResult, check: string): void => {
     if (r.socket) sockets.add(r.socket);
     const bad = failed(r);
-    const rec: AttemptRecord = { n: stats.attempts.length + 1, address: r.address, reused: r.reused, check, status: r.status, failed: bad, ms: r.timings.total };
+    const rec: AttemptRecord = { n: stats.attempts.length + 1, address: r.address, reused: r.reused, check, status: r.status, failed: bad, ms: r.timings.total, at: new Date(Date.now() - r.timings.total).toISOString() };
+    if (bad && r.response) {
+      for (const [name, value] of r.response.headers) {
+        if (!REQUEST_ID_HEADERS.has(name.toLowerCase())) continue;
+        stats.requestIds ??= [];
+        if (stats.requestIds.length < 20 && !stats.requestIds.some((x) => x.value === value)) stats.requestIds.push({ header: name.toLowerCase(), value });
+      }
+    }
     const why = bad ? failureOf(r) : undefined;
     if (why) rec.failure = why;
     stats.attempts.push(rec);

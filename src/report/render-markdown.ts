@@ -18,6 +18,31 @@ function where(e: ReportEvidence): string {
   return e.file ?? (e.phase ? `probe (${e.phase})` : e.source);
 }
 
+/** The probe, ready to send to the site: the chain, every attempt with its UTC time, the checks, the request ids. */
+function probeMarkdown(r: Report): string[] {
+  const p = r.stats.probe;
+  if (!p) return [];
+  const out: string[] = [];
+  if (r.chain && r.chain.length > 0) {
+    out.push(`Chain as seen: you → ${r.chain.map((h) => (h.emitted ? `**${h.layer} (answered ${h.status ?? '?'})**` : h.layer)).join(' → ')}`, '');
+  }
+  out.push('## What was tried', '', '| # | time (UTC) | check | address | connection | result | ms |', '|---|---|---|---|---|---|---|');
+  for (const a of p.attempts) out.push(`| ${a.n} | ${a.at.slice(11, 23)} | ${esc(a.check)} | ${esc(a.address)} | ${a.reused ? 'reused' : 'new'} | ${esc(a.failed ? `✗ ${a.failure ?? a.status ?? 'failed'}` : String(a.status ?? ''))} | ${Math.round(a.ms)} |`);
+  out.push('');
+  if (p.checks.length > 0) {
+    out.push('Checks a visitor would try, run for them:', '');
+    for (const c of p.checks) out.push(`- ${esc(c.check)}: ${esc(c.outcome)}`);
+    out.push('');
+  }
+  if (p.requestIds && p.requestIds.length > 0) {
+    out.push('Request ids to quote to the site (they find the request in their logs):', '');
+    for (const id of p.requestIds) out.push(`- \`${id.header}: ${id.value}\``);
+    out.push('');
+  }
+  if (p.tls) out.push(`TLS: ${[p.tls.protocol, p.tls.cipher, p.tls.alpn ? `ALPN ${p.tls.alpn}` : '', p.tls.issuer ? `issuer ${p.tls.issuer}` : '', p.tls.validTo ? `valid to ${p.tls.validTo}` : ''].filter(Boolean).join(' · ')}`, '');
+  return out;
+}
+
 /**
  * Render a report as Markdown.
  * @example writeFileSync('report.md', renderMarkdown(report))
@@ -39,6 +64,7 @@ export function renderMarkdown(r: Report): string {
     r.causes.forEach((c, i) => out.push(`| ${i + 1} | ${esc(c.title)} (\`${c.id}\`) | ${c.count} | ${Math.round(c.confidence * 100)}% | ${esc(c.upstreams.slice(0, 3).join(', ')) || '—'} |`));
     out.push('');
   }
+  if (st.probe) out.push(...probeMarkdown(r));
   const w = whereSummary(st);
   if (w) {
     out.push('## Where the failures were');

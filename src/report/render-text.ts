@@ -125,7 +125,7 @@ export function renderText(r: Report, opts: TextOptions): string {
     for (const [label, value] of whereLines(w)) out.push(`  ${k.dim(`${label}:`)} ${cut(value, Math.max(40, width - label.length - 4))}`);
     out.push('');
   }
-  if (st.unexplained) out.push(k.yellow(`${st.unexplained} failed request(s) unexplained by the logs read.`));
+  if (st.unexplained) out.push(k.yellow(r.command === 'probe' ? `${st.unexplained} failed attempt(s): the answer does not say what failed behind the hop that sent it.` : `${st.unexplained} failed request(s) unexplained by the logs read.`));
   if (st.unrecognisedLines && st.unrecognisedLines.length > 0) out.push(k.yellow(`Not recognised: ${groupLines(st.unrecognisedLines)}`));
   const na = r.notAssessed.slice(0, 3);
   if (na.length > 0) {

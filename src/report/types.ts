@@ -87,6 +87,8 @@ export interface AttemptRecord {
   /** The failure in a few words when it failed. */
   failure?: string;
   ms: number;
+  /** When it started (ISO 8601, UTC). */
+  at: string;
 }
 
 export interface ProbeStats {
@@ -96,6 +98,8 @@ export interface ProbeStats {
   timings?: { dns?: number; connect?: number; tls?: number; ttfb?: number; total: number };
   /** The seed article's visitor solutions, as run. */
   checks: { check: string; outcome: string }[];
+  /** Request ids the failing answers carried (cf-ray, x-amz-cf-id, x-request-id...): what the site's support needs. */
+  requestIds?: { header: string; value: string }[];
   failureRate?: number;
 }
 
