@@ -2,7 +2,7 @@
  * The causal chain across files: a burst of proxy failures lined up with what the upstream's own log said at the
  * same seconds, through the library (diagnoseLogs) on real files in a directory.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,5 +54,18 @@ describe('causal chain', () => {
     const dir = site('far', '[01-Dec-2026 10:09:00] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it');
     const report = await diagnoseLogs([dir], { tz: 'UTC' });
     expect(report.causes[0]).toMatchObject({ id: 'upstream-timeout', count: 12 });
+  });
+});
+
+describe('keep-alive race from a request log read by scanning', () => {
+  it('HAProxy: failures right after idle gaps, between normal answers, read the same scanned as line by line', async () => {
+    const fixture = readFileSync('test/causes/keepalive-race/fire-lab-haproxy-keepalive-idle-close.log', 'utf8');
+    const lines = fixture.split('\n').filter((l) => l.startsWith('127.0.0.1:'));
+    const file = join(root, 'haproxy-keepalive.log');
+    // Only HAProxy request lines: the file is read by the scanner, which parses failures and looks back from them.
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const report = await diagnoseLogs([file], { tz: 'UTC' });
+    expect(report.stats.files?.[0]?.format).toBe('haproxy');
+    expect(report.causes[0]?.id).toBe('keepalive-race');
   });
 });

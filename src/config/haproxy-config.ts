@@ -190,6 +190,13 @@ export interface HaproxyParseOptions {
   env?: Readonly<Record<string, string>>;
 }
 
+// Options HAProxy 2.6 refuses to negate or reset ("negation/default is not supported for option 'httplog'"),
+// checked against `haproxy -c`.
+const NOT_NEGATABLE = new Set([
+  'httplog', 'tcplog', 'httpslog', 'httpchk', 'forwardfor', 'originalto', 'tcp-check', 'ssl-hello-chk', 'smtpchk', 'pgsql-check',
+  'redis-check', 'mysql-check', 'ldap-check', 'spop-check', 'external-check', 'tcpka',
+]);
+
 const LEGACY_TIMEOUTS: Record<string, HaproxyTimeoutName> = { contimeout: 'connect', clitimeout: 'client', srvtimeout: 'server' };
 
 function emptySettings(): HaproxyProxySettings {
@@ -572,6 +579,10 @@ class HaproxyParser {
     const opt = words[0];
     if (opt === undefined) {
       this.errors.push({ file, line, message: "'option' expects an option name" });
+      return;
+    }
+    if (name !== 'option' && NOT_NEGATABLE.has(opt)) {
+      this.errors.push({ file, line, message: `negation/default is not supported for option '${opt}'` });
       return;
     }
     const set = { value: !negate, file, line, inherited: false };

@@ -1,7 +1,7 @@
 /**
  * Template markup in nginx configs that are shipped as templates: Jinja/Ansible `{{ }}` `{% %}` `{# #}`,
- * Helm/Go `{{- … -}}`, mustache `{{#x}}`, ERB `<% %>` `<%= %>`, and envsubst `${VAR}`.
- * The lexer asks `templateAt` at each place markup can start; `envsubstRefs` applies the `${VAR}` rule after parsing.
+ * Helm/Go `{{- … -}}`, mustache `{{#x}}`, ERB `<% %>` `<%= %>`. The lexer asks `templateAt` at each place
+ * markup can start. envsubst `${VAR}` needs the whole config to judge and is in envsubst.ts.
  */
 
 /** A span of template markup found in the text. */
@@ -21,6 +21,8 @@ const MAX_SPAN = 8192;
 const GO_CONTROL = /^(?:if|else|end|range|with|define|block|break|continue)\b|^\/\*/;
 // Mustache sections, inverted sections, closers and comments.
 const MUSTACHE_CONTROL = /^[#/^!]/;
+// ERB (Ruby) and EJS (JavaScript) code that produces no value: keywords, blocks opened or closed.
+const EMBEDDED_CONTROL = /^(?:if|else|elsif|end|unless|case|when|for|while|until|begin|rescue|ensure)\b|^[{}]|[{}]$|\bdo(?:\s*\|[^|]*\|)?$/;
 
 /**
  * The template markup starting at `i`, or null.
@@ -55,7 +57,14 @@ export function templateAt(text: string, i: number, opts: { statementStart: bool
 function kindOf(markup: string): 'output' | 'control' {
   const open = markup.slice(0, 2);
   if (open === '{%' || open === '{#') return 'control';
-  if (open === '<%') return markup[2] === '=' ? 'output' : 'control';
+  if (open === '<%') {
+    // `<%=` outputs in ERB and EJS; `<%-` outputs in EJS but trims in ERB; `<%#` is a comment. When unsure,
+    // call it output: an unknown value is safe, a dropped one would let checks trust a half-rendered arg.
+    if (markup[2] === '=') return 'output';
+    if (markup[2] === '#') return 'control';
+    const inner = markup.slice(2, -2).replace(/^[-_]?\s*/, '').replace(/\s*[-_]?$/, '');
+    return EMBEDDED_CONTROL.test(inner) ? 'control' : 'output';
+  }
   // `{{`: strip Helm's whitespace trimming (`{{-`) and spaces, then look at the action.
   const inner = markup.slice(2, -2).replace(/^[-~]?\s*/, '');
   return GO_CONTROL.test(inner) || MUSTACHE_CONTROL.test(inner) ? 'control' : 'output';
@@ -67,52 +76,70 @@ export function shortMarkup(markup: string): string {
   return one.length > 60 ? `${one.slice(0, 57)}...` : one;
 }
 
-/*
- * The `${VAR}` rule. nginx itself reads `${name}` as a variable (ngx_http_script.c), so `${host}` in an arg is
- * nginx's own. envsubst (the official Docker image's /etc/nginx/templates) writes `${NGINX_PORT}`. We call
- * `${NAME}` template markup only when nginx would reject it:
- *   1. NAME is upper case (A-Z, 0-9, _; starting with a letter or _): every built-in nginx variable is lower
- *      case (`$http_*`, `$arg_*`, `$cookie_*` keep their prefix lower case), so an upper-case name can only be
- *      one the config declares itself;
- *   2. the config declares no variable of that name: no `set`, `map`, `geo`, `split_clients`, `*_set` or
- *      `set_*` directive (js_set, perl_set, auth_request_set, set_by_lua…) names `$NAME`, and no regex names a
- *      capture `(?<NAME>…)`, `(?P<NAME>…)` or `(?'NAME'…)`.
- * Then nginx fails with `unknown "NAME" variable` (or a bad value where variables are not allowed).
- * Quoted or not makes no difference: nginx resolves `${NAME}` inside quotes too, and envsubst ignores quotes.
- * Unbraced `$NAME` and lower-case `${name}` are always left to nginx (conservative: never take nginx's own
- * variables for markup). Not applied to `nginx -T` output: nginx accepted that text, so it holds no markup.
+/** Where control markup stands in an if/else/end structure, or null for markup that opens or closes nothing. */
+export type BranchRole = 'open' | 'else' | 'end';
+
+const JINJA_OPEN = /^(?:if|for|block|macro|call|filter|with|raw|autoescape)\b/;
+const JINJA_ELSE = /^(?:else|elif)\b/;
+const JINJA_END = /^end(?:if|for|block|macro|call|filter|with|raw|autoescape)\b/;
+const GO_OPEN = /^(?:if|range|with|define|block)\b/;
+const EMBEDDED_OPEN = /^(?:if|unless|case|while|until|for|begin)\b|\bdo(?:\s*\|[^|]*\|)?$|^[^}].*\{$/;
+const EMBEDDED_ELSE = /^(?:else|elsif|when)\b|^\}\s*else\b/;
+const EMBEDDED_END = /^(?:end\b|\}\)?;?$)/;
+
+/**
+ * The role of a piece of control markup in a conditional.
+ * @example branchRole('{% elif x %}') // 'else'
  */
-
-const ENV_REF = /\$\{([A-Z_][A-Z0-9_]*)\}/g;
-const DECLARING = /^(?:set|map|geo|split_clients)$|^set_|_set$/;
-const VAR_ARG = /^\$\{?([A-Za-z0-9_]+)\}?$/;
-const NAMED_CAPTURE = /\(\?(?:P?<([A-Za-z_][A-Za-z0-9_]*)>|'([A-Za-z_][A-Za-z0-9_]*)')/g;
-
-/** Variable names a statement declares (see the rule above). */
-export function declaredNames(directive: string, args: readonly string[], into: Set<string>): void {
-  if (DECLARING.test(directive)) {
-    for (const a of args) {
-      const m = VAR_ARG.exec(a);
-      if (m?.[1]) into.add(m[1]);
-    }
+export function branchRole(markup: string): BranchRole | null {
+  const open = markup.slice(0, 2);
+  const inner = markup
+    .slice(2, -2)
+    .replace(/^[-~_]?\s*/, '')
+    .replace(/\s*[-~_]?$/, '');
+  if (open === '{%') return JINJA_ELSE.test(inner) ? 'else' : JINJA_END.test(inner) ? 'end' : JINJA_OPEN.test(inner) ? 'open' : null;
+  if (open === '{{') {
+    if (/^else\b/.test(inner)) return 'else';
+    if (/^end\b/.test(inner) || inner.startsWith('/')) return 'end';
+    return GO_OPEN.test(inner) || /^[#^]/.test(inner) ? 'open' : null;
   }
-  for (const s of [directive, ...args]) {
-    if (!s.includes('(?')) continue;
-    for (const m of s.matchAll(NAMED_CAPTURE)) into.add(m[1] ?? m[2] ?? '');
-  }
+  if (open === '<%') return EMBEDDED_ELSE.test(inner) ? 'else' : EMBEDDED_END.test(inner) ? 'end' : EMBEDDED_OPEN.test(inner) ? 'open' : null;
+  return null;
 }
 
 /**
- * Replace envsubst references in one word with `marker`; returns null when the word has none.
- * @example replaceEnvRefs('http://${BACKEND}:8080', new Set(), '{{template}}') // { text: 'http://{{template}}:8080', refs: ['${BACKEND}'] }
+ * After an `else` (or `elif`) at `from`, the index just past the markup that ends the conditional, so the
+ * lexer reads one branch only: both branches of `{% if ssl %}server {{% else %}server {{% endif %}` would
+ * open two blocks. Null when no end is found (then nothing is skipped).
+ * @example skipElseBranch('{% else %}listen 81;{% endif %}', 10) // 31
  */
-export function replaceEnvRefs(word: string, declared: ReadonlySet<string>, marker: string): { text: string; refs: string[] } | null {
-  if (!word.includes('${')) return null;
-  const refs: string[] = [];
-  const text = word.replace(ENV_REF, (whole: string, name: string) => {
-    if (declared.has(name)) return whole;
-    refs.push(whole);
-    return marker;
-  });
-  return refs.length > 0 ? { text, refs } : null;
+export function skipElseBranch(text: string, from: number): number | null {
+  let depth = 0;
+  let i = from;
+  for (;;) {
+    const next = nextOpener(text, i);
+    if (next < 0) return null;
+    const span = templateAt(text, next, { statementStart: true, singleLine: false });
+    if (!span) {
+      i = next + 1;
+      continue;
+    }
+    const role = branchRole(span.text);
+    if (role === 'open') depth++;
+    else if (role === 'end') {
+      if (depth === 0) return span.end;
+      depth--;
+    }
+    i = span.end;
+  }
+}
+
+/** The next place template markup could start. */
+function nextOpener(text: string, from: number): number {
+  const a = text.indexOf('{{', from);
+  const b = text.indexOf('{%', from);
+  const c = text.indexOf('<%', from);
+  let best = -1;
+  for (const k of [a, b, c]) if (k >= 0 && (best < 0 || k < best)) best = k;
+  return best;
 }

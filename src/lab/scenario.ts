@@ -2,9 +2,9 @@
  * A lab scenario is a proxy in front of a fault: start both on loopback, send the fault's traffic, stop both,
  * and diagnose the logs they wrote with why502's own log reader. Processes never outlive a run.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CauseId } from '../causes/types.js';
 import { diagnoseLogs } from '../logs/diagnose.js';
 import { probeUrl } from '../probe/probe-url.js';
@@ -99,6 +99,19 @@ export async function startScenario(kind: ProxyKind, fault: Fault, opts: { baseD
   return { proxy, upstream, dir, logs: [...proxy.logs, ...(upstream.logs ?? [])], stop };
 }
 
+/** Copies of the logs cut where the traffic's lines ended (same file names, in `dir`). */
+async function logPrefixes(logs: string[], sizes: number[], dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const out: string[] = [];
+  for (const [i, log] of logs.entries()) {
+    const copy = join(dir, `${i}-${basename(log)}`);
+    const data = await readFile(log).catch(() => Buffer.alloc(0));
+    await writeFile(copy, data.subarray(0, sizes[i] ?? data.length));
+    out.push(copy);
+  }
+  return out;
+}
+
 /**
  * Run one scenario: start, send traffic, stop, diagnose the logs, compare with the expected cause.
  * @example const r = await runScenario('nginx', faultByName('refuse')!); r.outcome === 'ok'
@@ -119,8 +132,13 @@ export async function runScenario(kind: ProxyKind, fault: Fault, opts: { keep?: 
   }
   let results: RequestResult[] = [];
   let probe: ScenarioResult['probe'];
+  let logSizes: number[] | null = null;
   try {
     results = await sendTraffic(live.proxy.url, fault.traffic ?? DEFAULT_TRAFFIC);
+    // Proxies write the log line when a request ends; give the last ones a moment to land, then note how far the
+    // traffic's lines go: the probe below adds its own requests, which must not change what the logs show.
+    await new Promise((r) => setTimeout(r, 150));
+    logSizes = await Promise.all(live.logs.map(async (l) => (await stat(l).catch(() => null))?.size ?? 0));
     // The outside view as well: which hop the prober says answered, while the scenario still runs.
     if (!live.proxy.startError) {
       const p = await probeUrl(live.proxy.url, { attempts: 1, timeoutMs: 5000 });
@@ -128,13 +146,11 @@ export async function runScenario(kind: ProxyKind, fault: Fault, opts: { keep?: 
       const status = p.stats.probe?.attempts[0]?.status ?? null;
       probe = { status, emitter: emitted?.layer ?? null, ...(p.causes[0] ? { cause: p.causes[0].id } : {}) };
     }
-    // Proxies write the log line when a request ends; give the last ones a moment to land.
-    await new Promise((r) => setTimeout(r, 150));
   } finally {
     await live.stop();
   }
   try {
-    const report = await diagnoseLogs(live.logs);
+    const report = await diagnoseLogs(logSizes ? await logPrefixes(live.logs, logSizes, join(live.dir, 'diagnosed')) : live.logs);
     opts.onReport?.(report);
     const top = report.causes[0];
     const ev = top?.evidence[0];

@@ -22,7 +22,8 @@ export interface TimeWindow {
 /** What a chunk holds: its line count, the candidate lines (1-based line within the chunk), requests per minute run. */
 export interface ChunkScan {
   lines: number;
-  candidates: { line: number; text: string }[];
+  /** Candidate lines: 1-based line within the chunk, the text, and where the line starts in the chunk. */
+  candidates: { line: number; text: string; start: number }[];
   runs: { time: number; last: number; n: number }[];
   lastTime: number | null;
 }
@@ -30,6 +31,8 @@ export interface ChunkScan {
 /** A scanned chunk with its candidate lines parsed: everything the reader adds to its totals. */
 export interface ParsedChunk {
   lines: number;
+  /** Requests per upstream among the lines read: the candidates and the normal answers looked back at next to them. */
+  upstreamRequests: Record<string, number>;
   unrecognised: number[];
   facts: Fact[];
   runs: { time: number; last: number; n: number }[];
@@ -44,7 +47,8 @@ export interface ParsedChunk {
 export function scanAndParse(chunk: LineChunk, format: ScanFormat, window: TimeWindow, file: string, firstLine: number, zone: ZoneRule): ParsedChunk | null {
   const scan = scanAccessChunk(chunk, format, window);
   if (!scan) return null;
-  const out: ParsedChunk = { lines: scan.lines, unrecognised: [], facts: [], runs: scan.runs, statuses: {}, lastTime: scan.lastTime };
+  const out: ParsedChunk = { lines: scan.lines, upstreamRequests: {}, unrecognised: [], facts: [], runs: scan.runs, statuses: {}, lastTime: scan.lastTime };
+  const counted = new Set<number>();
   const onTime = (t: number): void => {
     if (out.lastTime === null || t > out.lastTime) out.lastTime = t;
   };
@@ -63,12 +67,57 @@ export function scanAndParse(chunk: LineChunk, format: ScanFormat, window: TimeW
       // Candidate lines count their status only; request totals come from the runs.
       request(rec) {
         onTime(rec.time);
-        if (inWindow(rec.time, window)) out.statuses[rec.status] = (out.statuses[rec.status] ?? 0) + 1;
+        if (!inWindow(rec.time, window)) return;
+        out.statuses[rec.status] = (out.statuses[rec.status] ?? 0) + 1;
+        const u = rec.upstream ?? '';
+        out.upstreamRequests[u] = (out.upstreamRequests[u] ?? 0) + 1;
+      },
+      // How long the upstream was idle: look back over the lines before this one (unread by the scan) for the
+      // previous request to the same upstream; count the normal answers met on the way.
+      idleBefore(upstream, time) {
+        const prev = previousRequest(chunk.buf, c.start, upstream, format, zone);
+        for (const s of prev.successes) {
+          if (counted.has(s)) continue;
+          counted.add(s);
+          out.upstreamRequests[upstream] = (out.upstreamRequests[upstream] ?? 0) + 1;
+        }
+        return prev.time === null ? null : Math.max(0, time - prev.time);
       },
     };
     if (!format.parse(c.text, ctx) && !recogniseAny(c.text, [format], ctx, {})) out.unrecognised.push(firstLine + c.line);
   }
   return out;
+}
+
+// How far back a failure looks for the previous request to its upstream (lines, bytes).
+const LOOK_BACK_LINES = 64;
+const LOOK_BACK_BYTES = 64 * 1024;
+
+/** The previous request to `upstream` before the line at `start`: when it ended, and the normal answers passed. */
+function previousRequest(buf: Buffer, start: number, upstream: string, format: ScanFormat, zone: ZoneRule): { time: number | null; successes: number[] } {
+  const successes: number[] = [];
+  let end = start - 1;
+  for (let n = 0; n < LOOK_BACK_LINES && end > 0 && start - end < LOOK_BACK_BYTES; n++) {
+    const ls = buf.lastIndexOf(NL, end - 1) + 1;
+    let rec: { time: number; status: number; upstream?: string | undefined } | null = null;
+    const ctx: ParseContext = {
+      file: '',
+      lineNo: 0,
+      zone,
+      emit: () => undefined,
+      request: (r) => {
+        rec = r;
+      },
+    };
+    format.parse(lineText(buf, ls, end), ctx);
+    const r = rec as { time: number; status: number; upstream?: string | undefined } | null;
+    if (r && (r.upstream ?? '') === upstream) {
+      if (r.status < 500) successes.push(ls);
+      return { time: r.time, successes };
+    }
+    end = ls - 1;
+  }
+  return { time: null, successes };
 }
 
 function inWindow(t: number, w: TimeWindow): boolean {
@@ -163,7 +212,7 @@ export function scanAccessChunk(chunk: LineChunk, format: ScanFormat, window: Ti
     if (le === -1) le = len;
     lastEnd = le;
     const before = newlinesBefore ? (newlinesBefore[i] ?? 0) : newlinesAt(ls);
-    out.candidates.push({ line: before + 1, text: lineText(buf, ls, le) });
+    out.candidates.push({ line: before + 1, text: lineText(buf, ls, le), start: ls });
   });
   if (extra.length > 0) {
     const seen = new Set(out.candidates.map((c) => c.line));
@@ -175,7 +224,7 @@ export function scanAccessChunk(chunk: LineChunk, format: ScanFormat, window: Ti
       if (le === -1) le = len;
       last = le;
       const line = (fused ? fused.newlinesAt(ls) : countWithIndexOf(buf, 0, ls)) + 1;
-      if (!seen.has(line)) out.candidates.push({ line, text: lineText(buf, ls, le) });
+      if (!seen.has(line)) out.candidates.push({ line, text: lineText(buf, ls, le), start: ls });
     }
     out.candidates.sort((a, b) => a.line - b.line);
   }

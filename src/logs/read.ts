@@ -519,6 +519,7 @@ function applyParsed(p: ParsedChunk, startLine: number, env: ReaderEnv, out: Fac
     noteAccessTime(result, r.last);
   }
   for (const [status, n] of Object.entries(p.statuses)) stats.addStatus(Number(status), n);
+  for (const [upstream, n] of Object.entries(p.upstreamRequests)) stats.addUpstreamRequests(upstream, n);
   for (const f of p.facts) {
     if (f.time !== null) noteTime(result, f.time);
     out.push(f);

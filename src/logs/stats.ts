@@ -121,6 +121,12 @@ export class AccessStats {
     if (last === undefined || time > last) this.lastByUpstream.set(upstream, time);
   }
 
+  /** Requests of an upstream counted by a scanner (which reads only failures and the lines just before them). */
+  addUpstreamRequests(upstream: string, n: number): void {
+    if (!this.requestsByUpstream.has(upstream) && this.requestsByUpstream.size >= MAX_KEYS) return;
+    this.requestsByUpstream.set(upstream, (this.requestsByUpstream.get(upstream) ?? 0) + n);
+  }
+
   /** Milliseconds since the previous request to this upstream ended, or null when none was seen. */
   idleBefore(upstream: string, time: number): number | null {
     const last = this.lastByUpstream.get(upstream);
