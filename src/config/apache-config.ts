@@ -84,7 +84,7 @@ export interface ApacheProxyPass {
   params: Record<string, string>;
   worker: ApacheWorkerParams;
   flags: string[];
-  /** Index into virtualHosts, or null for the main server. */
+  /** Index into virtualHosts, or null for the main server's (which every virtual host inherits, after its own). */
   vhost: number | null;
   location: string | null;
   file: string;

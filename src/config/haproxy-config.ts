@@ -84,6 +84,8 @@ export interface HaproxyProxySettings {
   logs: HaproxyLog[];
   /** `errorfile <status> <path>` by status: the page HAProxy sends for its own 502/503/504. */
   errorFiles: Record<string, HaproxySetting<string>>;
+  /** `http-check` lines (send, expect, connect...), as written; a proxy with none of its own takes its defaults'. */
+  httpCheckRules: HaproxyDirective[];
 }
 
 export interface HaproxyDefaults extends HaproxyProxySettings {
@@ -122,8 +124,6 @@ export interface HaproxyBackend extends HaproxyProxySettings {
   /** The defaults section it inherits from: its name, '' for an anonymous one, null for none. */
   defaults: string | null;
   servers: HaproxyServer[];
-  /** `http-check` lines (send, expect, connect...), as written. */
-  httpCheckRules: HaproxyDirective[];
   /** listen sections only: their `bind` lines. */
   binds: HaproxyBind[];
 }
@@ -200,7 +200,7 @@ const NOT_NEGATABLE = new Set([
 const LEGACY_TIMEOUTS: Record<string, HaproxyTimeoutName> = { contimeout: 'connect', clitimeout: 'client', srvtimeout: 'server' };
 
 function emptySettings(): HaproxyProxySettings {
-  return { timeouts: {}, options: {}, logs: [], errorFiles: {} };
+  return { timeouts: {}, options: {}, logs: [], errorFiles: {}, httpCheckRules: [] };
 }
 
 type Section =
@@ -257,6 +257,7 @@ class HaproxyParser {
   private readonly pendingServers = new Map<HaproxyBackend, Array<{ words: string[]; file: string; line: number; template: boolean }>>();
   private readonly backendDefaultServer = new Map<HaproxyBackend, ServerKeywords>();
   private readonly proxyDefaults = new Map<HaproxyFrontend | HaproxyBackend, HaproxyDefaults | null>();
+  private readonly ownCheckRules = new WeakSet<HaproxyProxySettings>();
   private section: Section | null = null;
   private sectionRef: HaproxyDirective['section'] = null;
   private lastDefaults: HaproxyDefaults | null = null;
@@ -392,7 +393,7 @@ class HaproxyParser {
           this.proxyDefaults.set(p, defs);
           this.section = { kind: 'frontend', p };
         } else {
-          const p: HaproxyBackend = { ...settings, kind, name: named, file, line, defaults: defaultsName, servers: [], httpCheckRules: [], binds: [] };
+          const p: HaproxyBackend = { ...settings, kind, name: named, file, line, defaults: defaultsName, servers: [], binds: [] };
           if (kind === 'listen' && args[1] !== undefined && args[1] !== 'from') p.binds.push({ address: args[1], args: [], file, line });
           this.backends.push(p);
           this.proxyDefaults.set(p, defs);
@@ -554,7 +555,12 @@ class HaproxyParser {
         this.pendingServers.get(p as HaproxyBackend)?.push({ words: args, file, line, template: name === 'server-template' });
         return;
       case 'http-check':
-        if (isBackend) (p as HaproxyBackend).httpCheckRules.push({ file, line, name, args, section: this.sectionRef });
+        // The first rule of a proxy's own replaces the rules it inherited.
+        if (!this.ownCheckRules.has(p)) {
+          this.ownCheckRules.add(p);
+          p.httpCheckRules = [];
+        }
+        p.httpCheckRules.push({ file, line, name, args, section: this.sectionRef });
         return;
       case 'bind':
         if (kind === 'frontend' || kind === 'listen') (p as HaproxyFrontend | HaproxyBackend).binds.push({ address: a0 ?? '', args: args.slice(1), file, line });
@@ -704,6 +710,7 @@ function inherit(d: HaproxyProxySettings): HaproxyProxySettings {
     options: Object.fromEntries(Object.entries(d.options).map(([k, v]) => [k, { ...v, inherited: true }])),
     logs: [...d.logs],
     errorFiles: Object.fromEntries(Object.entries(d.errorFiles).map(([k, v]) => [k, { ...v, inherited: true }])),
+    httpCheckRules: [...d.httpCheckRules],
   };
   const keys = ['mode', 'retries', 'httplog', 'tcplog', 'logFormat', 'httpReuse', 'httpchk', 'balance', 'maxconn'] as const;
   for (const k of keys) {

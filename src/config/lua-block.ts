@@ -6,7 +6,10 @@
 /** Directives whose `{ … }` body is Lua code. */
 export const LUA_BLOCK = /_by_lua_block$/;
 
-/** End of a Lua body opened just before `start`: index of the closing "}" and the lines it spans, or null at EOF. */
+/**
+ * End of a Lua body opened just before `start`: index of the closing "}" and the lines it spans, or null at EOF.
+ * @example scanLuaBody('{ ngx.say("}") }', 1) // { close: 15, newlines: 0 }
+ */
 export function scanLuaBody(text: string, start: number): { close: number; newlines: number } | null {
   let depth = 1;
   let newlines = 0;

@@ -11,14 +11,19 @@ import type { ConfigError, ParsedFile, Statement } from './nginx-types.js';
  * holds the offending include.
  * @example combine(files, scope).length // number of top-level nodes, includes expanded
  */
-export function combine(files: readonly ParsedFile[], scope: Scope): ConfigNode[] {
+export function combine(files: readonly ParsedFile[], scope: Scope, maxNodes = MAX_NODES): ConfigNode[] {
   const main = files[0];
   if (!main) return scope.root;
   const reported = new Set<string>();
   const stack: number[] = [0];
+  let count = 0;
 
   const expand = (stmts: readonly Statement[], parent: ConfigNode | null, via: ConfigNode | null, out: ConfigNode[]): void => {
     for (const s of stmts) {
+      if (++count > maxNodes) {
+        if (count === maxNodes + 1) reportLimit(files, stack, s, maxNodes);
+        return;
+      }
       const node = new ConfigNode(s, parent, via, scope);
       out.push(node);
       if (s.block) {
@@ -40,6 +45,19 @@ export function combine(files: readonly ParsedFile[], scope: Scope): ConfigNode[
   };
   expand(main.parsed, null, null, scope.root);
   return scope.root;
+}
+
+/**
+ * Copies of directives the combined view holds at most. Each file is parsed once, but a snippet included from
+ * many places is copied into each; includes nested that way multiply, and must not exhaust memory.
+ */
+const MAX_NODES = 5_000_000;
+
+function reportLimit(files: readonly ParsedFile[], stack: readonly number[], s: Statement, maxNodes: number): void {
+  const holder = files[stack[stack.length - 1] ?? 0];
+  if (!holder) return;
+  holder.errors.push({ code: 'CONF_INCLUDE_LIMIT', file: s.file, line: s.line, error: `the included files expand to more than ${maxNodes} directives; the rest were left out` });
+  holder.status = 'failed';
 }
 
 function reportCycle(files: readonly ParsedFile[], stack: readonly number[], index: number, s: Statement, reported: Set<string>): void {

@@ -4,9 +4,11 @@
  * explicitly, results come sorted, and no match is not an error.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
 
-/** nginx treats a path as a pattern when it has any of these (strpbrk(file, "*?[") in ngx_conf_include). */
+/**
+ * nginx treats a path as a pattern when it has any of these (strpbrk(file, "*?[") in ngx_conf_include).
+ * @example hasMagic('conf.d/*.conf') // true
+ */
 export function hasMagic(path: string): boolean {
   return /[*?[]/.test(path);
 }
@@ -65,36 +67,46 @@ function escapeRe(c: string): string {
 }
 
 /**
- * Expand an absolute pattern against the disk. Only segments with magic are matched by listing a directory,
- * so `/etc/nginx/conf.d/*.conf` reads one directory.
+ * Expand a pattern against the disk. Only segments with magic are matched by listing a directory, so
+ * `/etc/nginx/conf.d/*.conf` reads one directory. Results keep the pattern's spelling (`/etc/nginx/./x`), as
+ * glob(3) returns them and nginx names them.
  * @example globDisk('/etc/nginx/conf.d/*.conf') // ['/etc/nginx/conf.d/default.conf']
  */
 export function globDisk(pattern: string): string[] {
-  const absolute = pattern.startsWith(sep);
-  const segments = pattern.split(sep).filter((s) => s !== '');
-  let bases = [absolute ? sep : '.'];
+  const segments = pattern.split('/');
+  let bases = [pattern.startsWith('/') ? '/' : ''];
+  const last = segments.length - 1;
   for (const [k, seg] of segments.entries()) {
-    const last = k === segments.length - 1;
+    if (seg === '' && k < last) continue;
     const next: string[] = [];
     if (!hasMagic(seg)) {
       const unescaped = seg.replace(/\\(.)/g, '$1');
-      for (const b of bases) next.push(join(b, unescaped));
+      for (const b of bases) next.push(joinPath(b, unescaped));
     } else {
       const re = segmentRegExp(seg);
       for (const b of bases) {
         let names: string[];
         try {
-          names = readdirSync(b);
+          names = readdirSync(b === '' ? '.' : b);
         } catch {
           continue;
         }
-        for (const name of names) if (re.test(name)) next.push(join(b, name));
+        for (const name of names) if (re.test(name)) next.push(joinPath(b, name));
       }
     }
     // Names read from a directory exist; a literal last segment has to be checked.
-    bases = !last ? next.filter(isDirectory) : hasMagic(seg) ? next : next.filter(exists);
+    bases = k < last ? next.filter(isDirectory) : hasMagic(seg) ? next : next.filter(exists);
   }
   return bases.sort(byBytes);
+}
+
+/**
+ * `dir` + "/" + `name` without normalising, as nginx builds full names (ngx_conf_full_name).
+ * @example joinPath('/etc/nginx', './x.conf') // '/etc/nginx/./x.conf'
+ */
+export function joinPath(dir: string, name: string): string {
+  if (dir === '' || dir === '.') return name;
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
 }
 
 /**

@@ -58,6 +58,7 @@ export function tokenize(text: string, file: string, options: LexOptions = {}): 
 /**
  * Undo nginx's escapes the way ngx_conf_read_token copies a word: `\"` `\'` `\\` give the character,
  * `\t` `\r` `\n` the control character; any other backslash stays as written.
+ * @example unescapeWord('say \\"hi\\"\\n \\d+') // 'say "hi"' + LF + ' \\d+'
  */
 export function unescapeWord(s: string): string {
   if (!s.includes('\\')) return s;
@@ -326,6 +327,12 @@ class Lexer {
           templated = true;
           this.note(this.line, span.text);
           this.i = span.end;
+          if (span.kind === 'control' && branchRole(span.text) === 'else') {
+            // `"{% if a %}x{% else %}y{% endif %}"`: keep one branch, but never skip past this string's end.
+            const after = skipElseBranch(text, span.end);
+            const skipped = after === null ? '' : text.slice(span.end, after);
+            if (after !== null && !skipped.includes('\n') && !skipped.includes(String.fromCharCode(quote))) this.i = after;
+          }
           seg = this.i;
           continue;
         }

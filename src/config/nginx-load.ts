@@ -4,11 +4,12 @@
  * per-file statements (crossplane's shape) and the combined view checks walk. Nothing is thrown: every problem
  * is an error or a note in the tree.
  */
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
+import { MAX_CONFIG_FILES } from './config-files.js';
 import { combine } from './nginx-combine.js';
 import { applyEnvsubstRule, hasEnvRef } from './nginx-envsubst.js';
 import { impliedContext } from './nginx-fragment.js';
-import { hasMagic } from './nginx-glob.js';
+import { hasMagic, joinPath } from './nginx-glob.js';
 import { parseNginxText } from './nginx-parser.js';
 import { splitNginxT } from './nginx-t.js';
 import type { ConfigNode, Scope } from './nginx-node.js';
@@ -48,6 +49,8 @@ export interface LoadOptions {
   includes?: boolean;
   /** Recognise template markup (default true; always off for `nginx -T` output, which nginx accepted). */
   templates?: boolean;
+  /** The most files one read takes, includes and globs together (default MAX_CONFIG_FILES): a runaway glob must not read a whole disk. */
+  maxFiles?: number;
 }
 
 /**
@@ -86,7 +89,7 @@ export function loadNginxConfig(input: ConfigInput, options: LoadOptions = {}): 
 export async function readNginxConfig(pathOrDash: string, options: LoadOptions & { stdin?: NodeJS.ReadableStream } = {}): Promise<ConfigTree> {
   if (pathOrDash !== '-') return loadNginxConfig({ path: pathOrDash }, options);
   const chunks: Buffer[] = [];
-  for await (const chunk of options.stdin ?? process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  for await (const chunk of options.stdin ?? process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
   return loadNginxConfig({ text: Buffer.concat(chunks).toString('utf8'), name: '-' }, options);
 }
 
@@ -111,6 +114,7 @@ class Loader {
   readonly notes: ConfigNote[] = [];
   private readonly texts: (string | null)[] = [];
   private readonly indexByKey = new Map<string, number>();
+  private readonly indexByPath = new Map<string, number>();
   private readonly follow: boolean;
   /**
    * For a fragment read from disk without a prefix (`sites-enabled/app`, `conf.d/x.conf`), the real prefix is
@@ -168,6 +172,7 @@ class Loader {
     this.files.push({ file: path, status: 'ok', errors: [], parsed: [] });
     this.texts.push(text);
     this.indexByKey.set(this.source.key(path), index);
+    this.indexByPath.set(path, index);
     return index;
   }
 
@@ -208,7 +213,7 @@ class Loader {
     const dirs = isAbsolute(arg) ? [''] : this.fallback && fallbackAllowed(arg) ? ancestors(this.prefix, 2) : [this.prefix];
     let firstError: { code: ConfigError['code']; error: string } | null = null;
     for (const dir of dirs) {
-      const full = dir === '' ? arg : join(dir, arg);
+      const full = dir === '' ? arg : joinPath(dir, arg);
       if (hasMagic(full)) {
         const matches = this.source.glob(full);
         if (matches.length === 0) continue;
@@ -238,8 +243,19 @@ class Loader {
 
   /** The index of a file, reading it the first time it is named. */
   private open(path: string): number | { code: ConfigError['code']; error: string } {
+    const same = this.indexByPath.get(path);
+    if (same !== undefined) return same;
     const known = this.indexByKey.get(this.source.key(path));
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      // Another spelling of a file already read (`./b.conf`, `b.conf`): parse it once, but only if this spelling
+      // opens too: the kernel, like nginx, fails `a/../b.conf` when there is no `a`.
+      const r = this.source.read(path);
+      if (!r.ok) return { code: r.code === 'ENOENT' ? 'CONF_INCLUDE_NOT_FOUND' : 'CONF_INCLUDE_UNREADABLE', error: r.error };
+      this.indexByPath.set(path, known);
+      return known;
+    }
+    const max = this.options.maxFiles ?? MAX_CONFIG_FILES;
+    if (this.files.length >= max) return { code: 'CONF_INCLUDE_LIMIT', error: `more than ${max} config files; "${path}" and the rest were not read` };
     const r = this.source.read(path);
     if (!r.ok) return { code: r.code === 'ENOENT' ? 'CONF_INCLUDE_NOT_FOUND' : 'CONF_INCLUDE_UNREADABLE', error: r.error };
     return this.add(path, r.text);

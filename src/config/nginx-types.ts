@@ -18,6 +18,7 @@ export const CONFIG_ERROR_CODES = {
   CONF_INCLUDE_NOT_FOUND: 'an included file does not exist',
   CONF_INCLUDE_UNREADABLE: 'an included file exists but cannot be read',
   CONF_INCLUDE_CYCLE: 'a file includes itself, directly or through other files',
+  CONF_INCLUDE_LIMIT: 'more files (or included copies) than one read takes; the rest were not read',
 } as const;
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERROR_CODES;

@@ -140,7 +140,7 @@ export function parseFpmConfig(input: ConfigInput, options: FpmParseOptions = {}
   return p.finish(name);
 }
 
-type ValueResult = { value: string; error?: string };
+export type ValueResult = { value: string; error?: string };
 
 /**
  * The value part of an INI line as PHP's scanner reads it: "double" (with ${VAR}), 'single', or bare up to `;`.

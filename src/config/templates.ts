@@ -70,7 +70,10 @@ function kindOf(markup: string): 'output' | 'control' {
   return GO_CONTROL.test(inner) || MUSTACHE_CONTROL.test(inner) ? 'control' : 'output';
 }
 
-/** Shorten markup for a note: one line, at most 60 characters. */
+/**
+ * Shorten markup for a note: one line, at most 60 characters.
+ * @example shortMarkup('{{ a\n b }}') // '{{ a b }}'
+ */
 export function shortMarkup(markup: string): string {
   const one = markup.replace(/\s+/g, ' ');
   return one.length > 60 ? `${one.slice(0, 57)}...` : one;

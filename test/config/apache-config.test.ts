@@ -213,6 +213,23 @@ describe('configs Apache rejects, and include handling', () => {
     expect(withApi.model.proxyPasses.map((p) => p.path)).toEqual(['/app', '/api', '/x']);
     if (bin) expect(apacheCheck(main, dir).code).toBe(0);
   });
+  it('gives directives included inside a <VirtualHost> to that virtual host', () => {
+    const { dir, main } = tree('vhost-include', {
+      'main.conf': '<VirtualHost *:8080>\n  ServerName inner.test\n  Include conf.d/proxy.conf\n</VirtualHost>\nProxyTimeout 20\n',
+      'conf.d/proxy.conf': '<IfModule proxy_module>\n  ProxyPass / http://127.0.0.1:9000/\n</IfModule>\nProxyPass /off http://127.0.0.1:9001/\n',
+    });
+    const r = parseApacheConfig(main, { staticModules: ['core.c', 'mod_proxy.c'] });
+    expect(r.errors).toEqual([]);
+    expect(r.model.proxyPasses.map((p) => [p.path, p.vhost, p.file, p.line])).toEqual([
+      ['/', 0, join(dir, 'conf.d/proxy.conf'), 2],
+      ['/off', 0, join(dir, 'conf.d/proxy.conf'), 4],
+    ]);
+    expect(r.directives.find((d) => d.line === 2 && d.name === 'ProxyPass')?.sections.map((x) => x.name)).toEqual(['VirtualHost', 'IfModule']);
+    expect(r.model.virtualHosts[0]?.proxyTimeoutMs).toMatchObject({ value: 20_000, inherited: true, line: 5 });
+    const withoutProxy = parseApacheConfig(main);
+    expect(withoutProxy.model.proxyPasses.map((p) => p.path)).toEqual(['/off']);
+    expect(withoutProxy.directives.find((d) => d.line === 2 && d.name === 'ProxyPass')?.active).toBe(false);
+  });
   it('reports a main file it cannot read', () => {
     expect(parseApacheConfig(join(root, 'nope.conf')).errors[0]).toMatchObject({ line: 0, message: expect.stringMatching(/could not open configuration file .*no such file/) as unknown });
   });

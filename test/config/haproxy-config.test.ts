@@ -232,6 +232,13 @@ describe('line syntax', () => {
     expect(unknown.model.backends.map((b) => b.name)).toEqual(['v']);
     expect(unknown.notes[0]?.message).toMatch(/cannot evaluate/);
   });
+  it('inherits health checks from defaults until a proxy has its own http-check rules', () => {
+    const text = 'defaults\n  option httpchk GET /health\n  http-check expect status 200\nbackend a\n  server s 127.0.0.1:1 check\nbackend b\n  http-check expect status 204\n';
+    const { model } = parseHaproxyConfig({ name: 't.cfg', text });
+    expect(backend(model, 'a').httpchk).toMatchObject({ method: 'GET', uri: '/health', inherited: true, line: 2 });
+    expect(backend(model, 'a').httpCheckRules.map((r) => [r.line, r.args.join(' ')])).toEqual([[3, 'expect status 200']]);
+    expect(backend(model, 'b').httpCheckRules.map((r) => [r.line, r.args.join(' ')])).toEqual([[7, 'expect status 204']]);
+  });
   it('reads a directory of *.cfg files in lexical order, as `haproxy -f <dir>` does', () => {
     const dir = join(root, 'conf.d');
     mkdirSync(dir, { recursive: true });
