@@ -9,3 +9,4 @@ export { renderJson } from './report/render-json.js';
 export { redactReport } from './report/redact-report.js';
 export { redact } from './evidence/redact.js';
 export { probeUrl, type ProbeUrlOptions } from './probe/probe-url.js';
+export { analyzeConfig, type AnalyzeConfigOptions } from './config/analyze.js';

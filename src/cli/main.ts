@@ -7,6 +7,7 @@ import { runCauses } from './causes-command.js';
 import { runLabDemo, runLabList, runLabRun, runLabUp } from './lab-command.js';
 import { FORMAT_IDS, runLogs, type LogsFlags } from './logs-command.js';
 import { runProbe, type ProbeFlags } from './probe-command.js';
+import { runConfig, type ConfigFlags } from './config-command.js';
 
 // A closed pipe (`why502 ... | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -68,6 +69,20 @@ async function main(argv: string[]): Promise<number> {
       .option('--jsonl', 'with --list: one JSON report per line'),
   ).action(async (url: string | undefined, flags: ProbeFlags) => {
     code = await runProbe(url, flags);
+  });
+
+  outputOptions(
+    program
+      .command('config')
+      .description('check an nginx configuration for settings that risk 502s (a file, a fragment, nginx -T output, or - for stdin; none: nginx -T)')
+      .argument('[path]', 'nginx.conf, a fragment, nginx -T output, or -')
+      .option('--sarif', 'print the findings as SARIF 2.1.0 (code scanning)')
+      .option('--dump', 'print the parsed configuration as crossplane-compatible JSON')
+      .option('--live', "also probe every upstream the way nginx reaches it (header sizes, latency, idle keep-alive close)")
+      .option('--nginx-version <v>', 'the nginx version to check against (default: nginx -v, else 1.22.1 assumed)')
+      .option('--fpm <file>', 'a PHP-FPM config (php-fpm.conf or a pool file) to check beside nginx'),
+  ).action(async (path: string | undefined, flags: ConfigFlags) => {
+    code = await runConfig(path, flags);
   });
 
   program

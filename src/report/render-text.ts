@@ -65,9 +65,16 @@ function probeSection(r: Report, k: Colors, width: number): string[] {
   return out;
 }
 
-function causeBlock(c: ReportCause, k: Colors, width: number, full: boolean): string[] {
+/** What a cause's count counts, per command (contract: logs requests, probe attempts, config findings). */
+function nounFor(command: Report['command']): (n: number) => string {
+  if (command === 'probe') return (n) => (n === 1 ? 'attempt' : 'attempts');
+  if (command === 'config') return (n) => (n === 1 ? 'finding' : 'findings');
+  return (n) => (n === 1 ? 'request' : 'requests');
+}
+
+function causeBlock(c: ReportCause, k: Colors, width: number, full: boolean, noun: (n: number) => string): string[] {
   const out: string[] = [];
-  const count = c.count === 1 ? '1 request' : `${c.count} requests`;
+  const count = `${c.count} ${noun(c.count)}`;
   out.push(`${k.bold(k.red('●'))} ${k.bold(c.title)}`);
   out.push(`  ${k.dim(c.id)} · ${count} · confidence ${confidenceWord(c.confidence)} (${Math.round(c.confidence * 100)}%)${c.firstSeen ? k.dim(` · ${c.firstSeen}${c.lastSeen && c.lastSeen !== c.firstSeen ? ` → ${c.lastSeen}` : ''}`) : ''}`);
   if (c.message) out.push(`  ${c.message}`);
@@ -84,7 +91,7 @@ function causeBlock(c: ReportCause, k: Colors, width: number, full: boolean): st
   }
   if (full && c.fixes.owner.length > 0) {
     out.push(`  ${k.bold('What to do')} (site owner):`);
-    c.fixes.owner.slice(0, 3).forEach((f, i) => out.push(`   ${i + 1}. ${f}`));
+    c.fixes.owner.slice(0, 3).forEach((f, i) => out.push(`   ${i + 1}. ${f.replace(/\n/g, '\n      ')}`));
     if (c.fixes.visitor[0]) out.push(`  ${k.bold('Visitors')}: ${c.fixes.visitor[0]}`);
   }
   return out;
@@ -96,6 +103,7 @@ function causeBlock(c: ReportCause, k: Colors, width: number, full: boolean): st
  */
 export function renderText(r: Report, opts: TextOptions): string {
   const k = pc.createColors(opts.color);
+  const noun = nounFor(r.command);
   const width = opts.width ?? 120;
   const detailed = opts.detailed ?? 1;
   const out: string[] = [];
@@ -111,7 +119,7 @@ export function renderText(r: Report, opts: TextOptions): string {
   if (st.probe) out.push(...probeSection(r, k, width), '');
   r.causes.forEach((c, i) => {
     if (i < detailed + 2) {
-      out.push(...causeBlock(c, k, width, i < detailed));
+      out.push(...causeBlock(c, k, width, i < detailed, noun));
       out.push('');
     }
   });

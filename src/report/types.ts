@@ -73,6 +73,8 @@ export interface ReportStats {
   unrecognisedLines?: string[];
   /** The probe: its attempts, DNS and TLS as seen, phase timings of the first attempt, the visitor checks run. */
   probe?: ProbeStats;
+  /** config: files read, findings, the nginx version checked against (and whether it was assumed), reader notes. */
+  config?: { files: number; findings: number; nginxVersion: string; nginxVersionAssumed: boolean; notes: string[] };
 }
 
 /** One attempt as the report lists it. */

@@ -1,0 +1,91 @@
+/** `why502 config [PATH|-]`: check an nginx configuration for 502-prone settings. */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { analyzeConfigWithTree } from '../config/analyze.js';
+import { toCrossplane } from '../config/dump.js';
+import { toSarif } from '../config/sarif.js';
+import { UsageError } from '../logs/diagnose.js';
+import { emitReport, exitCodeFor, type OutputFlags } from './output.js';
+
+export interface ConfigFlags extends OutputFlags {
+  sarif?: boolean;
+  dump?: boolean;
+  live?: boolean;
+  nginxVersion?: string;
+  fpm?: string;
+}
+
+let stdinText: string | null = null;
+
+function writeOut(text: string, flags: ConfigFlags): void {
+  if (flags.output === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    writeFileSync(flags.output, text);
+  } catch (e) {
+    throw new UsageError(`--output ${flags.output}: cannot write (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+}
+
+export async function runConfig(pathIn: string | undefined, flags: ConfigFlags): Promise<number> {
+  const formats = [flags.json, flags.markdown, flags.sarif, flags.dump].filter(Boolean).length;
+  if (formats > 1) throw new UsageError('choose one of --json, --markdown, --sarif and --dump');
+  if (flags.nginxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.nginxVersion)) throw new UsageError(`--nginx-version ${flags.nginxVersion}: a version like 1.22.1`);
+  let path = pathIn;
+  if (path === undefined) {
+    // No path: what the installed nginx reads, as `nginx -T` prints it.
+    try {
+      const text = execFileSync('nginx', ['-T'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000, maxBuffer: 256 * 1024 * 1024 });
+      path = '/dev/stdin';
+      return await analyzeText(text, flags);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { stderr?: string };
+      throw new UsageError(err.code === 'ENOENT' ? 'no config given and nginx is not installed here: why502 config /etc/nginx/nginx.conf (or - for stdin)' : `nginx -T failed: ${(err.stderr ?? err.message).trim().split('\n').pop() ?? ''}`);
+    }
+  }
+  return analyzePath(path, flags);
+}
+
+async function analyzeText(text: string, flags: ConfigFlags): Promise<number> {
+  const { Readable } = await import('node:stream');
+  return analyzePath('-', flags, Readable.from([text]));
+}
+
+async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.ReadableStream): Promise<number> {
+  let stdin = stdinIn;
+  if (path === '-' && !stdin) {
+    // Read once: --live parses the config twice.
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(Buffer.from(c as Uint8Array));
+    const { Readable } = await import('node:stream');
+    const text = Buffer.concat(chunks).toString('utf8');
+    stdin = Readable.from([text]);
+    stdinText = text;
+  }
+  const opts: Parameters<typeof analyzeConfigWithTree>[1] = {};
+  if (flags.nginxVersion) opts.nginxVersion = flags.nginxVersion;
+  if (flags.fpm) opts.fpmConfig = flags.fpm;
+  if (stdin) opts.stdin = stdin;
+  if (flags.live) {
+    const { liveCheck } = await import('../config/live.js');
+    const first = await analyzeConfigWithTree(path, opts);
+    const live = await liveCheck(first.tree);
+    opts.live = live.targets;
+    opts.liveIncidents = live.incidents;
+    if (stdinText !== null) opts.stdin = (await import('node:stream')).Readable.from([stdinText]);
+  }
+  const { report, tree, findings } = await analyzeConfigWithTree(path, opts);
+  const unreadable = tree.files.length === 0;
+  if (flags.dump) {
+    writeOut(`${JSON.stringify(toCrossplane(tree), null, 2)}\n`, flags);
+    return unreadable ? 2 : 0;
+  }
+  if (flags.sarif) {
+    writeOut(`${JSON.stringify(toSarif(findings, process.cwd()), null, 2)}\n`, flags);
+    return unreadable ? 2 : findings.length > 0 ? 1 : 0;
+  }
+  emitReport(report, flags);
+  return exitCodeFor(report, unreadable);
+}

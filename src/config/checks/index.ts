@@ -1,0 +1,25 @@
+/** The config checks, one module each (like the causes); `analyzeConfig` runs them all. */
+import bufferSize from './buffer-size.js';
+import fastcgiSocket from './fastcgi-socket.js';
+import fpmPool from './fpm-pool.js';
+import fragileUpstreamGroup from './fragile-upstream-group.js';
+import passSchemePort from './pass-scheme-port.js';
+import staleUpstreamDns from './stale-upstream-dns.js';
+import type { ConfigCheck } from './types.js';
+import upstreamKeepalive from './upstream-keepalive.js';
+import upstreamTls from './upstream-tls.js';
+import variablePassNoResolver from './variable-pass-no-resolver.js';
+import workerConnectionsFd from './worker-connections-fd.js';
+
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [
+  variablePassNoResolver,
+  staleUpstreamDns,
+  passSchemePort,
+  upstreamTls,
+  upstreamKeepalive,
+  fragileUpstreamGroup,
+  bufferSize,
+  workerConnectionsFd,
+  fastcgiSocket,
+  fpmPool,
+];

@@ -1,0 +1,117 @@
+/**
+ * Every config check against its fixtures (test/config/checks/<id>/fire-*.conf must give a finding at the
+ * line named in "# expect: fire <id> <line>", nofire-*.conf none), the version-aware keep-alive default,
+ * the host-dependent checks with an injected host, the report built from findings, and SARIF against the
+ * SARIF 2.1.0 schema (vendored from the SARIF SDK).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { analyzeConfigWithTree, findingsToCauses, runChecks } from '../../src/config/analyze.js';
+import { CONFIG_CHECKS } from '../../src/config/checks/index.js';
+import type { CheckEnv } from '../../src/config/checks/types.js';
+import { loadNginxConfig } from '../../src/config/nginx-load.js';
+import { parseFpmConfig } from '../../src/config/php-fpm-config.js';
+import { toSarif } from '../../src/config/sarif.js';
+import { assertValidReport } from '../helpers.js';
+
+const ROOT = join('test', 'config', 'checks');
+const ENV: CheckEnv = { nginxVersion: '1.22.1', nginxVersionAssumed: false };
+
+describe('config checks: fixtures', () => {
+  for (const check of CONFIG_CHECKS) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(join(ROOT, check.meta.id)).filter((f) => f.endsWith('.conf'));
+    } catch {
+      /* host-dependent checks have their own tests below */
+    }
+    for (const file of files) {
+      it(`${check.meta.id}: ${file}`, () => {
+        const path = join(ROOT, check.meta.id, file);
+        const expectLine = /^# expect: (fire|nofire) (\S+)(?: (\d+))?/m.exec(readFileSync(path, 'utf8'));
+        expect(expectLine?.[2]).toBe(check.meta.id);
+        const tree = loadNginxConfig({ path });
+        expect(tree.errors).toEqual([]);
+        const findings = check.check({ nginx: tree }, ENV);
+        if (expectLine?.[1] === 'nofire') expect(findings).toEqual([]);
+        else {
+          expect(findings.length).toBeGreaterThan(0);
+          expect(findings.map((f) => f.line)).toContain(Number(expectLine?.[3]));
+          for (const f of findings) expect(f.after, 'every finding carries a fix').toBeTruthy();
+        }
+      });
+    }
+  }
+  it('every check that needs no host has fire and nofire fixtures', () => {
+    for (const check of CONFIG_CHECKS) {
+      if (check.meta.id === 'fastcgi-socket' || check.meta.id === 'fpm-pool') continue;
+      const files = readdirSync(join(ROOT, check.meta.id));
+      expect(files.some((f) => f.startsWith('fire-')), check.meta.id).toBe(true);
+      expect(files.some((f) => f.startsWith('nofire-')), check.meta.id).toBe(true);
+    }
+  });
+});
+
+describe('config checks: versions and the host', () => {
+  const check = (id: string) => CONFIG_CHECKS.find((c) => c.meta.id === id)!;
+  it('keep-alive on by default since nginx 1.29.7 is a race risk with no keepalive line at all', () => {
+    const tree = loadNginxConfig({ text: 'http { upstream app { server 127.0.0.1:3000; } server { location / { proxy_pass http://app; } } }' });
+    expect(check('upstream-keepalive').check({ nginx: tree }, { nginxVersion: '1.22.1', nginxVersionAssumed: false })).toEqual([]);
+    const found = check('upstream-keepalive').check({ nginx: tree }, { nginxVersion: '1.29.7', nginxVersionAssumed: false });
+    expect(found).toHaveLength(1);
+    expect(found[0]?.message).toMatch(/on by default since nginx 1\.29\.7/);
+  });
+  it('a measured idle close shorter than keepalive_timeout names the measurement', () => {
+    const tree = loadNginxConfig({ text: 'http { upstream app { server 127.0.0.1:3000; keepalive 8; keepalive_timeout 30s; } server { location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://app; } } }' });
+    const found = check('upstream-keepalive').check({ nginx: tree }, { ...ENV, live: [{ target: '127.0.0.1:3000', idleCloseMs: 2000 }] });
+    expect(found[0]?.message).toMatch(/closed an idle one after 2\.0 s \(measured\)/);
+  });
+  it('fastcgi_pass to a missing socket, and to one the workers may not open', () => {
+    const tree = loadNginxConfig({ text: 'user www-data;\nhttp { server { location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; } } }' });
+    const missing = check('fastcgi-socket').check({ nginx: tree }, { ...ENV, stat: () => null });
+    expect(missing[0]?.message).toMatch(/does not exist/);
+    const denied = check('fastcgi-socket').check(
+      { nginx: tree },
+      { ...ENV, stat: () => ({ uid: 0, gid: 0, mode: 0o140600, user: 'root', group: 'root' }), userIds: () => ({ uid: 33, gids: [33] }) },
+    );
+    expect(denied[0]?.message).toMatch(/mode 0600.*"www-data"/);
+    const fine = check('fastcgi-socket').check({ nginx: tree }, { ...ENV, stat: () => ({ uid: 33, gid: 33, mode: 0o140660 }), userIds: () => ({ uid: 33, gids: [33] }) });
+    expect(fine).toEqual([]);
+  });
+  it('PHP-FPM: children that cannot fit in memory, and a kill timeout longer than nginx waits', () => {
+    const fpm = parseFpmConfig({ name: 'www.conf', text: '[www]\nlisten = /run/php/php8.2-fpm.sock\npm = static\npm.max_children = 50\nrequest_terminate_timeout = 300s\nphp_admin_value[memory_limit] = 256M\n' });
+    const nginx = loadNginxConfig({ text: 'http { server { location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; fastcgi_read_timeout 60s; } } }' });
+    const found = check('fpm-pool').check({ fpm, nginx }, { ...ENV, memoryBytes: 4 * 1024 ** 3 });
+    expect(found.map((f) => f.line).sort()).toEqual([4, 5]);
+    const fits = check('fpm-pool').check({ fpm, nginx }, { ...ENV, memoryBytes: 64 * 1024 ** 3 });
+    expect(fits.map((f) => f.line)).toEqual([5]);
+  });
+});
+
+describe('config report and SARIF', () => {
+  it('analyzeConfig: each finding a cause with file:line evidence; a clean config has none', async () => {
+    const { report } = await analyzeConfigWithTree(join(ROOT, 'pass-scheme-port', 'fire-http-to-443.conf'), { nginxVersion: '1.22.1', host: false });
+    assertValidReport(report);
+    expect(report.causes[0]).toMatchObject({ id: 'protocol-mismatch', count: 1 });
+    expect(report.causes[0]?.evidence[0]).toMatchObject({ source: 'config', line: 4 });
+    const clean = await analyzeConfigWithTree(join(ROOT, 'pass-scheme-port', 'nofire-matching.conf'), { nginxVersion: '1.22.1', host: false });
+    expect(clean.report.causes).toEqual([]);
+  });
+  it('SARIF output validates against the SARIF 2.1.0 schema', () => {
+    const schema = JSON.parse(readFileSync('schema/vendor/sarif-2.1.0.json', 'utf8')) as object;
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(ajv);
+    const validate = ajv.compile(schema);
+    const configs = readdirSync(ROOT).flatMap((id) => readdirSync(join(ROOT, id)).filter((f) => f.startsWith('fire-')).map((f) => join(ROOT, id, f)));
+    const findings = configs.flatMap((p) => runChecks({ nginx: loadNginxConfig({ path: p }) }, ENV).findings);
+    expect(findings.length).toBeGreaterThan(10);
+    const sarif = toSarif(findings, process.cwd());
+    const ok = validate(sarif);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors?.slice(0, 3))).toEqual([]);
+    expect(ok).toBe(true);
+    expect(findingsToCauses(findings).length).toBeGreaterThan(5);
+  });
+});
