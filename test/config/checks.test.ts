@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { analyzeConfigWithTree, findingsToCauses, runChecks } from '../../src/config/analyze.js';
@@ -103,7 +103,7 @@ describe('config report and SARIF', () => {
   it('SARIF output validates against the SARIF 2.1.0 schema', () => {
     const schema = JSON.parse(readFileSync('schema/vendor/sarif-2.1.0.json', 'utf8')) as object;
     const ajv = new Ajv2020({ allErrors: true, strict: false });
-    addFormats(ajv);
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
     const validate = ajv.compile(schema);
     const configs = readdirSync(ROOT).flatMap((id) => readdirSync(join(ROOT, id)).filter((f) => f.startsWith('fire-')).map((f) => join(ROOT, id, f)));
     const findings = configs.flatMap((p) => runChecks({ nginx: loadNginxConfig({ path: p }) }, ENV).findings);
