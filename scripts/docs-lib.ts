@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cause, CauseMeta } from '../src/causes/types.js';
 import type { LogFormat } from '../src/logs/formats/types.js';
+import type { ConfigCheck } from '../src/config/checks/types.js';
 
 const GENERATED = '<!-- Generated from src/causes/<id>.ts by `npm run docs`. Do not edit by hand. -->';
 
@@ -90,5 +91,25 @@ export function renderFormatsDoc(formats: readonly LogFormat[]): string {
     }
     out.push('');
   }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The config checks page (docs/config-checks.md), from each check's metadata. */
+export function renderConfigChecksDoc(checks: readonly ConfigCheck[]): string {
+  const out = [
+    '<!-- Generated from src/config/checks/*.ts by `npm run docs`. Do not edit by hand. -->',
+    '',
+    '# Config checks',
+    '',
+    '`why502 config` runs these checks, one module each under `src/config/checks/`. Each finding is reported as the',
+    'cause it risks, with the directive at its file:line and a before/after fix; `--sarif` emits them for code',
+    'scanning. Fixtures: `test/config/checks/<id>/fire-*.conf` must give a finding, `nofire-*.conf` none.',
+    '',
+    '| check | cause | reads | directives |',
+    '|---|---|---|---|',
+  ];
+  for (const c of checks) out.push(`| \`${c.meta.id}\` | [\`${c.meta.cause}\`](causes/${c.meta.cause}.md) | ${c.meta.reads.join(', ')} | ${c.meta.directives.map((d) => `\`${d}\``).join(' ')} |`);
+  out.push('');
+  for (const c of checks) out.push(`## \`${c.meta.id}\`: ${c.meta.title}`, '', c.meta.why, '');
   return `${out.join('\n').trimEnd()}\n`;
 }

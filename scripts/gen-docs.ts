@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { causes } from '../src/causes/index.js';
 import { LOG_FORMATS } from '../src/logs/read.js';
-import { renderCauseDoc, renderCauseIndex, renderFormatsDoc } from './docs-lib.js';
+import { CONFIG_CHECKS } from '../src/config/checks/index.js';
+import { renderCauseDoc, renderCauseIndex, renderConfigChecksDoc, renderFormatsDoc } from './docs-lib.js';
 
 const check = process.argv.includes('--check');
 const dir = join('docs', 'causes');
@@ -11,6 +12,7 @@ mkdirSync(dir, { recursive: true });
 const pages: [string, string][] = causes.map((c) => [join(dir, `${c.meta.id}.md`), renderCauseDoc(c)]);
 pages.push([join(dir, 'README.md'), renderCauseIndex(causes.map((c) => c.meta))]);
 pages.push([join('docs', 'formats.md'), renderFormatsDoc(LOG_FORMATS)]);
+pages.push([join('docs', 'config-checks.md'), renderConfigChecksDoc(CONFIG_CHECKS)]);
 let stale = 0;
 for (const [path, text] of pages) {
   let current = '';
