@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { analyzeConfigWithTree } from '../config/analyze.js';
 import { toCrossplane } from '../config/dump.js';
+import { parseFpmConfig } from '../config/php-fpm-config.js';
 import { toSarif } from '../config/sarif.js';
 import { UsageError } from '../logs/diagnose.js';
 import { emitReport, exitCodeFor, type OutputFlags } from './output.js';
@@ -13,6 +14,7 @@ export interface ConfigFlags extends OutputFlags {
   live?: boolean;
   nginxVersion?: string;
   fpm?: string;
+  timeout?: string;
 }
 
 let stdinText: string | null = null;
@@ -71,9 +73,16 @@ async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.Re
   if (flags.live) {
     const { liveCheck } = await import('../config/live.js');
     const first = await analyzeConfigWithTree(path, opts);
-    const live = await liveCheck(first.tree);
+    const timeout = Number(flags.timeout ?? '15');
+    if (!Number.isFinite(timeout) || timeout < 1 || timeout > 600) throw new UsageError(`--timeout ${flags.timeout ?? ''}: a number of seconds from 1 to 600`);
+    const live = await liveCheck(first.tree, {
+      timeoutMs: timeout * 1000,
+      ...(flags.nginxVersion ? { nginxVersion: flags.nginxVersion } : {}),
+      ...(flags.fpm ? { fpm: parseFpmConfig(flags.fpm) } : {}),
+    });
     opts.live = live.targets;
     opts.liveIncidents = live.incidents;
+    opts.liveNotes = live.notes;
     if (stdinText !== null) opts.stdin = (await import('node:stream')).Readable.from([stdinText]);
   }
   const { report, tree, findings } = await analyzeConfigWithTree(path, opts);

@@ -79,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
       .option('--sarif', 'print the findings as SARIF 2.1.0 (code scanning)')
       .option('--dump', 'print the parsed configuration as crossplane-compatible JSON')
       .option('--live', "also probe every upstream the way nginx reaches it (header sizes, latency, idle keep-alive close)")
+      .option('--timeout <s>', 'with --live: overall deadline in seconds', '15')
       .option('--nginx-version <v>', 'the nginx version to check against (default: nginx -v, else 1.22.1 assumed)')
       .option('--fpm <file>', 'a PHP-FPM config (php-fpm.conf or a pool file) to check beside nginx'),
   ).action(async (path: string | undefined, flags: ConfigFlags) => {

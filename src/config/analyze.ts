@@ -29,6 +29,8 @@ export interface AnalyzeConfigOptions {
   live?: LiveTarget[];
   /** Failures the live checks saw, one group of facts per upstream target, judged by the causes. */
   liveIncidents?: Fact[][];
+  /** What the live checks could not probe, or not fully (variables, `down` servers, gRPC connect-only). */
+  liveNotes?: string[];
   stdin?: NodeJS.ReadableStream;
 }
 
@@ -206,15 +208,19 @@ export async function analyzeConfigWithTree(path: string, options: AnalyzeConfig
   };
   const { findings, errors: checkErrors } = runChecks(configs, env);
   errors.push(...checkErrors);
-  const causes = mergeCauses(findingsToCauses(findings), liveCauses(options.liveIncidents ?? []));
-  const notes = tree.notes.map((n) => `${n.file}:${n.line}: ${n.note}`);
+  const fromLive = liveCauses(options.liveIncidents ?? []);
+  const causes = mergeCauses(findingsToCauses(findings), fromLive);
+  const notes = [...tree.notes.map((n) => `${n.file}:${n.line}: ${n.note}`), ...(options.liveNotes ?? [])];
   const files = tree.files.length;
+  const failedTargets = options.liveIncidents?.length ?? 0;
+  const lead = causes[0] ? `${causes[0].title.charAt(0).toLowerCase()}${causes[0].title.slice(1)}` : '';
+  const live = failedTargets > 0 ? `${failedTargets} upstream target(s) failed the live check (${fromLive.map((c) => c.id).join(', ')})` : '';
   const summary =
-    findings.length > 0
-      ? `${findings.length} setting(s) that risk 502s in ${files} file(s); the most common: ${causes[0]?.title.charAt(0).toLowerCase()}${causes[0]?.title.slice(1) ?? ''}. Checked as nginx ${version}${env.nginxVersionAssumed ? ' (assumed: pass --nginx-version)' : ''}.`
+    findings.length > 0 || failedTargets > 0
+      ? `${[findings.length > 0 ? `${findings.length} setting(s) that risk 502s in ${files} file(s)` : '', live].filter(Boolean).join('; ')}; first: ${lead}. Checked as nginx ${version}${env.nginxVersionAssumed ? ' (assumed: pass --nginx-version)' : ''}.`
       : tree.status === 'failed' && tree.files.length === 0
         ? `Nothing could be read from ${path}.`
-        : `No 502-prone setting found in ${files} file(s) (checked as nginx ${version}${env.nginxVersionAssumed ? ', assumed' : ''}).`;
+        : `No 502-prone setting found in ${files} file(s)${options.live ? `, and every upstream probed answered` : ''} (checked as nginx ${version}${env.nginxVersionAssumed ? ', assumed' : ''}).`;
   const report: Report = {
     schemaVersion: 1,
     tool: { name: TOOL.name, version: TOOL.version },
