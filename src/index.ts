@@ -10,3 +10,5 @@ export { redactReport } from './report/redact-report.js';
 export { redact } from './evidence/redact.js';
 export { probeUrl, type ProbeUrlOptions } from './probe/probe-url.js';
 export { analyzeConfig, type AnalyzeConfigOptions } from './config/analyze.js';
+export { liveCheck, type LiveOptions, type LiveResult } from './config/live.js';
+export { runDoctor, type DoctorOptions, type DoctorStats } from './doctor/doctor.js';

@@ -8,6 +8,7 @@ import { runLabDemo, runLabList, runLabRun, runLabUp } from './lab-command.js';
 import { FORMAT_IDS, runLogs, type LogsFlags } from './logs-command.js';
 import { runProbe, type ProbeFlags } from './probe-command.js';
 import { runConfig, type ConfigFlags } from './config-command.js';
+import { runDoctorCommand, type DoctorFlags } from './doctor-command.js';
 
 // A closed pipe (`why502 ... | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -84,6 +85,21 @@ async function main(argv: string[]): Promise<number> {
       .option('--fpm <file>', 'a PHP-FPM config (php-fpm.conf or a pool file) to check beside nginx'),
   ).action(async (path: string | undefined, flags: ConfigFlags) => {
     code = await runConfig(path, flags);
+  });
+
+  outputOptions(
+    program
+      .command('doctor')
+      .description('examine this host: the proxy running, its config, its logs, its upstreams (probed live), the host and the software; it changes nothing')
+      .option('--since <when>', 'read the logs from this time: a duration back (15m, 2h) or an ISO time', '15m')
+      .option('--config <file>', 'only the proxy started with this config file')
+      .option('--proxy <kind>', 'only this kind of proxy: nginx, apache, haproxy or caddy')
+      .option('--pid <pid>', "only the proxy with this master process id (repeatable)", collect)
+      .option('--no-live', 'do not probe the upstreams')
+      .option('--no-software', 'do not read versions and pending updates')
+      .option('--timeout <s>', 'deadline in seconds for the live checks', '20'),
+  ).action(async (flags: DoctorFlags) => {
+    code = await runDoctorCommand(flags);
   });
 
   program

@@ -1,5 +1,7 @@
 /** Markdown renderer: a report ready to paste into a ticket or send to a site owner. */
 import type { Report, ReportEvidence } from './types.js';
+import { hostLines } from './host-lines.js';
+import { nounFor } from './render-text.js';
 import { burstLine, whereLines, whereSummary } from './where.js';
 
 function esc(s: string): string {
@@ -59,12 +61,18 @@ export function renderMarkdown(r: Report): string {
   if (st.timeRange) out.push(`- Time range: ${st.timeRange.from} – ${st.timeRange.to} (UTC)`);
   out.push('');
   if (r.causes.length > 0) {
-    out.push('| # | Cause | Requests | Confidence | Upstreams |');
+    const unit = nounFor(r.command)(2);
+    out.push(`| # | Cause | ${unit.charAt(0).toUpperCase()}${unit.slice(1)} | Confidence | Upstreams |`);
     out.push('|---|---|---|---|---|');
     r.causes.forEach((c, i) => out.push(`| ${i + 1} | ${esc(c.title)} (\`${c.id}\`) | ${c.count} | ${Math.round(c.confidence * 100)}% | ${esc(c.upstreams.slice(0, 3).join(', ')) || '—'} |`));
     out.push('');
   }
   if (st.probe) out.push(...probeMarkdown(r));
+  if (st.doctor) {
+    out.push('## This host', '');
+    for (const [label, value] of hostLines(st.doctor, (c) => `\`${c}\``)) out.push(`- ${label}: ${esc(value)}`);
+    out.push('');
+  }
   const w = whereSummary(st);
   if (w) {
     out.push('## Where the failures were');
@@ -75,7 +83,7 @@ export function renderMarkdown(r: Report): string {
   for (const c of r.causes) {
     out.push(`## ${c.title}`);
     out.push('');
-    out.push(`\`${c.id}\` · seed category: ${c.seedCategory} · ${c.count} request(s) · confidence ${Math.round(c.confidence * 100)}%${c.firstSeen ? ` · ${c.firstSeen} – ${c.lastSeen ?? c.firstSeen}` : ''}`);
+    out.push(`\`${c.id}\` · seed category: ${c.seedCategory} · ${c.count} ${nounFor(r.command)(c.count)} · confidence ${Math.round(c.confidence * 100)}%${c.firstSeen ? ` · ${c.firstSeen} – ${c.lastSeen ?? c.firstSeen}` : ''}`);
     out.push('');
     if (c.message) {
       out.push(c.message);

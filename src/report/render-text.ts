@@ -1,6 +1,7 @@
 /** Terminal renderer: the top cause, how sure, how many, where, 2-3 telling lines and what to do — in ten seconds. */
 import pc from 'picocolors';
 import type { Report, ReportCause, ReportEvidence } from './types.js';
+import { hostLines } from './host-lines.js';
 import { burstLine, whereLines, whereSummary } from './where.js';
 
 export interface TextOptions {
@@ -66,9 +67,11 @@ function probeSection(r: Report, k: Colors, width: number): string[] {
 }
 
 /** What a cause's count counts, per command (contract: logs requests, probe attempts, config findings). */
-function nounFor(command: Report['command']): (n: number) => string {
+export function nounFor(command: Report['command']): (n: number) => string {
   if (command === 'probe') return (n) => (n === 1 ? 'attempt' : 'attempts');
   if (command === 'config') return (n) => (n === 1 ? 'finding' : 'findings');
+  // The doctor adds failed requests, readings of the host and config findings: signs, not requests.
+  if (command === 'doctor') return (n) => (n === 1 ? 'sign' : 'signs');
   return (n) => (n === 1 ? 'request' : 'requests');
 }
 
@@ -117,6 +120,15 @@ export function renderText(r: Report, opts: TextOptions): string {
   out.push(k.dim(facts.join(' · ')));
   out.push('');
   if (st.probe) out.push(...probeSection(r, k, width), '');
+  if (st.doctor) {
+    out.push(k.bold('This host'));
+    for (const [label, value] of hostLines(st.doctor, (c) => k.cyan(c))) {
+      // Commands and paths are printed whole (they get copied); only the software's long summaries are cut.
+      const shown = label === 'software' ? cut(value, Math.max(60, width - label.length - 4)) : value;
+      out.push(`  ${label.startsWith('upstream down') ? k.red(`${label}:`) : k.dim(`${label}:`)} ${shown}`);
+    }
+    out.push('');
+  }
   r.causes.forEach((c, i) => {
     if (i < detailed + 2) {
       out.push(...causeBlock(c, k, width, i < detailed, noun));

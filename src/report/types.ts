@@ -1,6 +1,7 @@
 /** The versioned report every command returns (schemaVersion 1; JSON Schema in schema/report.schema.json). */
 import type { CauseId, SeedCategory } from '../causes/types.js';
 import type { Phase } from '../evidence/facts.js';
+import type { DoctorStats } from '../doctor/doctor.js';
 
 export interface ReportEvidence {
   source: 'log' | 'probe' | 'config' | 'system';
@@ -75,6 +76,8 @@ export interface ReportStats {
   probe?: ProbeStats;
   /** config: files read, findings, the nginx version checked against (and whether it was assumed), reader notes. */
   config?: { files: number; findings: number; nginxVersion: string; nginxVersionAssumed: boolean; notes: string[] };
+  /** doctor: the proxies found, each upstream's state and restart command, the logs read, the host, the software. */
+  doctor?: DoctorStats;
 }
 
 /** One attempt as the report lists it. */

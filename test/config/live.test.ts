@@ -20,6 +20,7 @@ import { faultByName } from '../../src/lab/faults/index.js';
 import { nginxBinary } from '../../src/lab/launchers/nginx.js';
 import { fpmBinary, launchFpm } from '../../src/lab/launchers/php-fpm.js';
 import { startScenario } from '../../src/lab/scenario.js';
+import { assertValidReport, runCli } from '../helpers.js';
 
 const ROOT = process.getuid?.() === 0;
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -111,6 +112,30 @@ describe('liveCheck on the lab: each upstream fault named with its cause', () =>
   it('a keep-alive upstream that drops connections idle for 1 s, reused by nginx for 60 s: keepalive-race', { timeout: 20_000 }, async (t) => {
     if (!nginxBinary()) return t.skip('nginx is not installed (apt-get install nginx)');
     await lab('keepalive-idle-close', 'keepalive-race');
+  });
+});
+
+describe('why502 config --live (the CLI)', () => {
+  it('the lab nginx in front of a dead upstream: exit 1, upstream-refused from the live check, the timeout honoured', { timeout: 30_000 }, async (t) => {
+    if (!nginxBinary()) return t.skip('nginx is not installed (apt-get install nginx)');
+    const f = faultByName('refuse');
+    if (!f) throw new Error('no fault refuse');
+    const scenario = await startScenario('nginx', f);
+    try {
+      const r = await runCli(['config', '--live', '--timeout', '5', '--json', scenario.proxy.configPath], { timeoutMs: 20_000 });
+      expect(r.code, r.stderr).toBe(1);
+      const report = JSON.parse(r.stdout) as unknown;
+      assertValidReport(report);
+      expect(report.causes[0]?.id).toBe('upstream-refused');
+      expect(report.summary).toMatch(/1 upstream target\(s\) failed the live check \(upstream-refused\)/);
+      expect(report.notAssessed.some((n) => /--live/.test(n.need))).toBe(false);
+      const bad = await runCli(['config', '--live', '--timeout', '0', scenario.proxy.configPath]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--timeout 0/);
+    } finally {
+      await scenario.stop();
+      await rm(scenario.dir, { recursive: true, force: true });
+    }
   });
 });
 
