@@ -131,7 +131,7 @@ describe('why502 doctor in the lab', () => {
     expect(doctorStats(report).software).toEqual([]);
     const text = await runCli(['doctor', '--config', live.proxy.configPath, '--no-live', '--no-software'], { timeoutMs: 30_000 });
     expect(text.code).toBe(1);
-    expect(text.stdout).toMatch(/This host\n  proxy: nginx pid \d+/);
+    expect(text.stdout).toMatch(/This host\n {2}proxy: nginx pid \d+/);
     expect(text.stdout).toContain(`start it: ${fpmBinary() ?? ''} --nodaemonize --fpm-config ${join(live.dir, 'php-fpm.conf')}`);
     const md = await runCli(['doctor', '--config', live.proxy.configPath, '--markdown', '--no-software'], { timeoutMs: 30_000 });
     expect(md.stdout).toContain('## This host');

@@ -53,12 +53,12 @@ function host(opts: { pid1: string; initScript: boolean }): string {
 function systemctlFor(unitText: string): Exec {
   const exec = /^ExecStart=(.*)$/m.exec(unitText)?.[1] ?? '';
   const path = exec.split(' ')[0] ?? '';
-  return async (_cmd, args) => {
-    if (args[0] === 'list-units') return { code: 0, stdout: 'php8.2-fpm.service loaded inactive dead The PHP 8.2 FastCGI Process Manager\n', stderr: '', timedOut: false };
+  return (_cmd, args) => {
+    if (args[0] === 'list-units') return Promise.resolve({ code: 0, stdout: 'php8.2-fpm.service loaded inactive dead The PHP 8.2 FastCGI Process Manager\n', stderr: '', timedOut: false });
     if (args[0] === 'show') {
-      return { code: 0, stdout: `Id=php8.2-fpm.service\nActiveState=inactive\nExecStart={ path=${path} ; argv[]=${exec} ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\nEnvironment=\nTriggers=\n`, stderr: '', timedOut: false };
+      return Promise.resolve({ code: 0, stdout: `Id=php8.2-fpm.service\nActiveState=inactive\nExecStart={ path=${path} ; argv[]=${exec} ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\nEnvironment=\nTriggers=\n`, stderr: '', timedOut: false });
     }
-    return null;
+    return Promise.resolve(null);
   };
 }
 
