@@ -69,6 +69,19 @@ describe('config checks: versions and the host', () => {
     const found = check('upstream-keepalive').check({ nginx: tree }, { ...ENV, live: [{ target: '127.0.0.1:3000', idleCloseMs: 2000 }] });
     expect(found[0]?.message).toMatch(/closed an idle one after 2\.0 s \(measured\)/);
   });
+  it('read-timeout: a latency measured live against the read timeout, through an upstream{} group', () => {
+    const tree = loadNginxConfig({ text: 'http { upstream app { server 127.0.0.1:3000; server 127.0.0.1:3001; } server { location / { proxy_read_timeout 10s; proxy_pass http://app; } } }' });
+    const slow = check('read-timeout').check({ nginx: tree }, { ...ENV, live: [{ target: '127.0.0.1:3000', latencyMs: 200 }, { target: '127.0.0.1:3001', latencyMs: 6200 }] });
+    expect(slow).toHaveLength(1);
+    expect(slow[0]?.message).toMatch(/^127\.0\.0\.1:3001 took 6\.2s .* proxy_read_timeout is 10s/);
+    expect(slow[0]?.after).toMatch(/^proxy_read_timeout 25s;/);
+    expect(check('read-timeout').check({ nginx: tree }, { ...ENV, live: [{ target: '127.0.0.1:3000', latencyMs: 800 }] })).toEqual([]);
+  });
+  it('buffer-size: the largest header of an upstream{} group\'s servers', () => {
+    const tree = loadNginxConfig({ text: 'http { upstream app { server 127.0.0.1:3000; server 127.0.0.1:3001; } server { location / { proxy_pass http://app; } } }' });
+    const found = check('buffer-size').check({ nginx: tree }, { ...ENV, live: [{ target: '127.0.0.1:3000', headerBytes: 900 }, { target: '127.0.0.1:3001', headerBytes: 9000 }] });
+    expect(found[0]?.message).toMatch(/^127\.0\.0\.1:3001 sent a 9000-byte response header/);
+  });
   it('fastcgi_pass to a missing socket, and to one the workers may not open', () => {
     const tree = loadNginxConfig({ text: 'user www-data;\nhttp { server { location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.2-fpm.sock; } } }' });
     const missing = check('fastcgi-socket').check({ nginx: tree }, { ...ENV, stat: () => null });

@@ -1,7 +1,7 @@
 /** buffer-size: the header buffer is smaller than the headers the upstream sends (measured live), or tiny. */
 import { directives, effective } from '../nginx-lookup.js';
 import { defineCheck, type ConfigFinding } from './types.js';
-import { nginxBytes, passTarget, textOf } from './util.js';
+import { nginxBytes, passTargets, textOf } from './util.js';
 
 const PAGE = 4096;
 
@@ -21,9 +21,10 @@ export default defineCheck({
       const prefix = node.directive.replace(/_pass$/, '');
       const set = effective(node, `${prefix}_buffer_size`).at(-1);
       const size = set ? nginxBytes(set.args[0]) : PAGE;
-      const t = passTarget(node.directive, node.args[0] ?? '');
-      const target = t ? (t.unix !== null ? `unix:${t.unix}` : `${t.host}${t.port !== null ? `:${t.port}` : ''}`) : '';
-      const live = env.live?.find((l) => l.target === target && l.headerBytes !== undefined);
+      // The largest header any of its targets sent (an upstream{} group's servers each).
+      const targets = passTargets(nginx, node);
+      const live = env.live?.filter((l) => targets.includes(l.target) && l.headerBytes !== undefined).sort((a, b) => (b.headerBytes ?? 0) - (a.headerBytes ?? 0))[0];
+      const target = live?.target ?? '';
       const at = set ?? node;
       if (live?.headerBytes !== undefined && live.headerBytes > size) {
         const want = Math.ceil((live.headerBytes * 2) / 4096) * 4;

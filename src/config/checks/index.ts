@@ -4,6 +4,7 @@ import fastcgiSocket from './fastcgi-socket.js';
 import fpmPool from './fpm-pool.js';
 import fragileUpstreamGroup from './fragile-upstream-group.js';
 import passSchemePort from './pass-scheme-port.js';
+import readTimeout from './read-timeout.js';
 import staleUpstreamDns from './stale-upstream-dns.js';
 import type { ConfigCheck } from './types.js';
 import upstreamKeepalive from './upstream-keepalive.js';
@@ -19,6 +20,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   upstreamKeepalive,
   fragileUpstreamGroup,
   bufferSize,
+  readTimeout,
   workerConnectionsFd,
   fastcgiSocket,
   fpmPool,

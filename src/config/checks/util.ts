@@ -1,5 +1,7 @@
 /** Small pure helpers for config checks: directive text, upstream targets, nginx sizes and times, versions. */
 import { isIP } from 'node:net';
+import type { ConfigTree } from '../nginx-load.js';
+import { directives } from '../nginx-lookup.js';
 import type { ConfigNode } from '../nginx-node.js';
 
 /** The directive as written, for evidence. */
@@ -76,4 +78,22 @@ export function compareVersions(a: string, b: string): number {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/**
+ * The targets a pass directive reaches, named as the live checks name them: "host:port", "host", "unix:/path",
+ * or each server of the upstream{} group it names.
+ * @example passTargets(tree, node) // ['127.0.0.1:3000', '127.0.0.1:3001'] for proxy_pass http://app
+ */
+export function passTargets(tree: ConfigTree, node: ConfigNode): string[] {
+  const t = passTarget(node.directive, node.args[0] ?? '');
+  if (!t || t.variable) return [];
+  if (t.unix !== null) return [`unix:${t.unix}`];
+  const shown = t.host.includes(':') ? `[${t.host}]` : t.host;
+  if (t.port === null) {
+    const group = directives(tree, 'upstream').find(({ node: u }) => u.args[0] === t.host)?.node;
+    if (group) return (group.block ?? []).filter((s) => s.directive === 'server' && s.args[0] !== undefined && !s.args.includes('down')).map((s) => s.args[0] ?? '');
+    return [shown];
+  }
+  return [`${shown}:${t.port}`];
 }
