@@ -1,17 +1,22 @@
 /**
- * Every config check against its fixtures (test/config/checks/<id>/fire-*.conf must give a finding at the
- * line named in "# expect: fire <id> <line>", nofire-*.conf none), the version-aware keep-alive default,
+ * Every config check against its fixtures (test/config/checks/<id>/fire-*.conf|.cfg must give a finding at the
+ * line named in "# expect: fire <id> <line>", nofire-* none), each read with the parser its `meta.reads` names
+ * (HAProxy, Apache, else nginx; "# fpm: FILE" adds a PHP-FPM pool, "# live: TARGET key=N" a live measurement)
+ * and, where the real server is installed, accepted by it (haproxy -c, apache2 -t); the version-aware keep-alive default,
  * the host-dependent checks with an injected host, the report built from findings, and SARIF against the
  * SARIF 2.1.0 schema (vendored from the SARIF SDK).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { analyzeConfigWithTree, findingsToCauses, runChecks } from '../../src/config/analyze.js';
+import { parseApacheConfig } from '../../src/config/apache-config.js';
 import { CONFIG_CHECKS } from '../../src/config/checks/index.js';
-import type { CheckEnv } from '../../src/config/checks/types.js';
+import type { CheckEnv, ConfigCheck, ConfigSet, LiveTarget } from '../../src/config/checks/types.js';
+import { parseHaproxyConfig } from '../../src/config/haproxy-config.js';
 import { loadNginxConfig } from '../../src/config/nginx-load.js';
 import { parseFpmConfig } from '../../src/config/php-fpm-config.js';
 import { toSarif } from '../../src/config/sarif.js';
@@ -19,12 +24,51 @@ import { assertValidReport } from '../helpers.js';
 
 const ROOT = join('test', 'config', 'checks');
 const ENV: CheckEnv = { nginxVersion: '1.22.1', nginxVersionAssumed: false };
+const FIXTURE = /^(?:fire|nofire)-.*\.(?:conf|cfg)$/;
+
+/** Which config a check's fixtures are: the first of HAProxy, Apache it reads, else nginx. */
+function fixtureKind(check: ConfigCheck): 'haproxy' | 'apache' | 'nginx' {
+  return check.meta.reads.includes('haproxy') ? 'haproxy' : check.meta.reads.includes('apache') ? 'apache' : 'nginx';
+}
+
+/** A fixture read the way its check's configs are, with the pool and live measurements its header names. */
+function loadFixture(check: ConfigCheck, path: string): { configs: ConfigSet; env: CheckEnv; errors: unknown[] } {
+  const text = readFileSync(path, 'utf8');
+  const configs: ConfigSet = {};
+  let errors: unknown[];
+  const kind = fixtureKind(check);
+  if (kind === 'haproxy') {
+    configs.haproxy = parseHaproxyConfig(path);
+    errors = configs.haproxy.errors;
+  } else if (kind === 'apache') {
+    configs.apache = parseApacheConfig(path);
+    errors = configs.apache.errors;
+  } else {
+    configs.nginx = loadNginxConfig({ path });
+    errors = configs.nginx.errors;
+  }
+  const fpm = /^# fpm: (\S+)/m.exec(text)?.[1];
+  if (fpm) {
+    configs.fpm = parseFpmConfig(join(path, '..', fpm));
+    errors = [...errors, ...configs.fpm.errors];
+  }
+  const live: LiveTarget[] = [...text.matchAll(/^# live: (\S+)((?: \w+=\d+)+)/gm)].map((m): LiveTarget => ({
+    target: m[1] ?? '',
+    ...(Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)=(\d+)/g)].map((kv) => [kv[1], Number(kv[2])])) as Partial<LiveTarget>),
+  }));
+  return { configs, env: live.length > 0 ? { ...ENV, live } : ENV, errors };
+}
+
+function which(bin: string): string | null {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) if (existsSync(join(dir, bin))) return join(dir, bin);
+  return null;
+}
 
 describe('config checks: fixtures', () => {
   for (const check of CONFIG_CHECKS) {
     let files: string[] = [];
     try {
-      files = readdirSync(join(ROOT, check.meta.id)).filter((f) => f.endsWith('.conf'));
+      files = readdirSync(join(ROOT, check.meta.id)).filter((f) => FIXTURE.test(f));
     } catch {
       /* host-dependent checks have their own tests below */
     }
@@ -33,9 +77,9 @@ describe('config checks: fixtures', () => {
         const path = join(ROOT, check.meta.id, file);
         const expectLine = /^# expect: (fire|nofire) (\S+)(?: (\d+))?/m.exec(readFileSync(path, 'utf8'));
         expect(expectLine?.[2]).toBe(check.meta.id);
-        const tree = loadNginxConfig({ path });
-        expect(tree.errors).toEqual([]);
-        const findings = check.check({ nginx: tree }, ENV);
+        const { configs, env, errors } = loadFixture(check, path);
+        expect(errors).toEqual([]);
+        const findings = check.check(configs, env);
         if (expectLine?.[1] === 'nofire') expect(findings).toEqual([]);
         else {
           expect(findings.length).toBeGreaterThan(0);
@@ -45,6 +89,24 @@ describe('config checks: fixtures', () => {
       });
     }
   }
+  it('every HAProxy and Apache fixture is accepted by the real server, where it is installed', (ctx) => {
+    const haproxy = which('haproxy');
+    const apache = which('apache2') ?? which('httpd');
+    if (!haproxy && !apache) ctx.skip();
+    let checked = 0;
+    for (const check of CONFIG_CHECKS) {
+      const kind = fixtureKind(check);
+      const bin = kind === 'haproxy' ? haproxy : kind === 'apache' ? apache : null;
+      if (!bin || !existsSync(join(ROOT, check.meta.id))) continue;
+      for (const file of readdirSync(join(ROOT, check.meta.id)).filter((f) => FIXTURE.test(f))) {
+        const path = resolve(ROOT, check.meta.id, file);
+        const r = spawnSync(bin, kind === 'haproxy' ? ['-c', '-f', path] : ['-t', '-f', path], { encoding: 'utf8', timeout: 10_000 });
+        expect(r.status, `${bin} rejects ${file}: ${r.stdout}${r.stderr}`).toBe(0);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
   it('every check that needs no host has fire and nofire fixtures', () => {
     for (const check of CONFIG_CHECKS) {
       if (check.meta.id === 'fastcgi-socket' || check.meta.id === 'fpm-pool') continue;
@@ -118,9 +180,17 @@ describe('config report and SARIF', () => {
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     (addFormats as unknown as (a: Ajv2020) => void)(ajv);
     const validate = ajv.compile(schema);
-    const configs = readdirSync(ROOT).flatMap((id) => readdirSync(join(ROOT, id)).filter((f) => f.startsWith('fire-')).map((f) => join(ROOT, id, f)));
-    const findings = configs.flatMap((p) => runChecks({ nginx: loadNginxConfig({ path: p }) }, ENV).findings);
+    const byId = new Map(CONFIG_CHECKS.map((c) => [c.meta.id, c]));
+    const fixtures = readdirSync(ROOT).flatMap((id) => readdirSync(join(ROOT, id)).filter((f) => f.startsWith('fire-') && FIXTURE.test(f)).map((f) => ({ id, path: join(ROOT, id, f) })));
+    const findings = fixtures.flatMap(({ id, path }) => {
+      const check = byId.get(id);
+      if (!check) return [];
+      const { configs, env } = loadFixture(check, path);
+      return runChecks(configs, env).findings;
+    });
     expect(findings.length).toBeGreaterThan(10);
+    expect(new Set(findings.map((f) => f.check.meta.id))).toContain('haproxy-server-check');
+    expect(new Set(findings.map((f) => f.check.meta.id))).toContain('apache-proxy-retry');
     const sarif = toSarif(findings, process.cwd());
     const ok = validate(sarif);
     expect(validate.errors ?? [], JSON.stringify(validate.errors?.slice(0, 3))).toEqual([]);

@@ -1,8 +1,14 @@
 /** The config checks, one module each (like the causes); `analyzeConfig` runs them all. */
+import apacheProxyRetry from './apache-proxy-retry.js';
+import apacheProxyTimeout from './apache-proxy-timeout.js';
 import bufferSize from './buffer-size.js';
 import fastcgiSocket from './fastcgi-socket.js';
 import fpmPool from './fpm-pool.js';
 import fragileUpstreamGroup from './fragile-upstream-group.js';
+import haproxyHttpReuse from './haproxy-http-reuse.js';
+import haproxyServerCheck from './haproxy-server-check.js';
+import haproxyServerDns from './haproxy-server-dns.js';
+import haproxyTimeouts from './haproxy-timeouts.js';
 import passSchemePort from './pass-scheme-port.js';
 import readTimeout from './read-timeout.js';
 import staleUpstreamDns from './stale-upstream-dns.js';
@@ -24,4 +30,10 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   workerConnectionsFd,
   fastcgiSocket,
   fpmPool,
+  haproxyServerCheck,
+  haproxyTimeouts,
+  haproxyServerDns,
+  haproxyHttpReuse,
+  apacheProxyRetry,
+  apacheProxyTimeout,
 ];
