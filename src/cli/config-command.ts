@@ -1,7 +1,7 @@
-/** `why502 config [PATH|-]`: check an nginx configuration for 502-prone settings. */
+/** `why502 config [PATH|-]`: check an nginx, HAProxy or Apache httpd configuration for 502-prone settings. */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { analyzeConfigWithTree } from '../config/analyze.js';
+import { analyzeConfigWithTree, CONFIG_KINDS, type ConfigKind } from '../config/analyze.js';
 import { toCrossplane } from '../config/dump.js';
 import { parseFpmConfig } from '../config/php-fpm-config.js';
 import { toSarif } from '../config/sarif.js';
@@ -15,6 +15,7 @@ export interface ConfigFlags extends OutputFlags {
   nginxVersion?: string;
   fpm?: string;
   timeout?: string;
+  kind?: string;
 }
 
 let stdinText: string | null = null;
@@ -35,6 +36,8 @@ export async function runConfig(pathIn: string | undefined, flags: ConfigFlags):
   const formats = [flags.json, flags.markdown, flags.sarif, flags.dump].filter(Boolean).length;
   if (formats > 1) throw new UsageError('choose one of --json, --markdown, --sarif and --dump');
   if (flags.nginxVersion !== undefined && !/^\d+\.\d+\.\d+$/.test(flags.nginxVersion)) throw new UsageError(`--nginx-version ${flags.nginxVersion}: a version like 1.22.1`);
+  if (flags.kind !== undefined && !(CONFIG_KINDS as readonly string[]).includes(flags.kind)) throw new UsageError(`--kind ${flags.kind}: one of ${CONFIG_KINDS.join(', ')}`);
+  if (flags.dump && flags.kind !== undefined && flags.kind !== 'nginx') throw new UsageError(`--dump prints nginx's parsed tree only; it does not apply to --kind ${flags.kind}`);
   let path = pathIn;
   if (path === undefined) {
     // No path: what the installed nginx reads, as `nginx -T` prints it.
@@ -70,9 +73,11 @@ async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.Re
   if (flags.nginxVersion) opts.nginxVersion = flags.nginxVersion;
   if (flags.fpm) opts.fpmConfig = flags.fpm;
   if (stdin) opts.stdin = stdin;
+  if (flags.kind !== undefined) opts.kind = flags.kind as ConfigKind;
   if (flags.live) {
     const { liveCheck } = await import('../config/live.js');
     const first = await analyzeConfigWithTree(path, opts);
+    if (!first.tree) throw new UsageError(`--live probes nginx's upstreams only so far; ${path} was read as a ${first.kind} config`);
     const timeout = Number(flags.timeout ?? '15');
     if (!Number.isFinite(timeout) || timeout < 1 || timeout > 600) throw new UsageError(`--timeout ${flags.timeout ?? ''}: a number of seconds from 1 to 600`);
     const live = await liveCheck(first.tree, {
@@ -85,9 +90,10 @@ async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.Re
     opts.liveNotes = live.notes;
     if (stdinText !== null) opts.stdin = (await import('node:stream')).Readable.from([stdinText]);
   }
-  const { report, tree, findings } = await analyzeConfigWithTree(path, opts);
-  const unreadable = tree.files.length === 0;
+  const { report, tree, findings, kind, files } = await analyzeConfigWithTree(path, opts);
+  const unreadable = files === 0;
   if (flags.dump) {
+    if (!tree) throw new UsageError(`--dump prints nginx's parsed tree only; ${path} was read as a ${kind} config (--kind nginx to read it as nginx's)`);
     writeOut(`${JSON.stringify(toCrossplane(tree), null, 2)}\n`, flags);
     return unreadable ? 2 : 0;
   }

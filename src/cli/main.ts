@@ -75,10 +75,11 @@ async function main(argv: string[]): Promise<number> {
   outputOptions(
     program
       .command('config')
-      .description('check an nginx configuration for settings that risk 502s (a file, a fragment, nginx -T output, or - for stdin; none: nginx -T)')
-      .argument('[path]', 'nginx.conf, a fragment, nginx -T output, or -')
+      .description('check an nginx, HAProxy or Apache httpd configuration for settings that risk 502s (a file, a fragment, nginx -T output, a haproxy -f directory, or - for stdin; none: nginx -T)')
+      .argument('[path]', 'nginx.conf, a fragment, nginx -T output, haproxy.cfg, apache2.conf / httpd.conf, or -')
+      .option('--kind <kind>', 'read the config as nginx, haproxy or apache (default: detected from its name and content, else nginx)')
       .option('--sarif', 'print the findings as SARIF 2.1.0 (code scanning)')
-      .option('--dump', 'print the parsed configuration as crossplane-compatible JSON')
+      .option('--dump', 'print the parsed nginx configuration as crossplane-compatible JSON')
       .option('--live', "also probe every upstream the way nginx reaches it (header sizes, latency, idle keep-alive close)")
       .option('--timeout <s>', 'with --live: overall deadline in seconds', '15')
       .option('--nginx-version <v>', 'the nginx version to check against (default: nginx -v, else 1.22.1 assumed)')

@@ -1,11 +1,14 @@
 /**
- * `why502 config`: read a proxy's configuration (nginx; a PHP-FPM pool config beside it), run every check, and
- * report each finding as a ranked cause whose evidence is the directive at its file:line. Reading the host
- * (socket modes, the open-files limit, memory) happens here, once, so the checks stay pure.
+ * `why502 config`: read a proxy's configuration (nginx by default; HAProxy and Apache httpd when the input is one
+ * of theirs, or with `kind`; a PHP-FPM pool config beside it), run every check that reads it, and report each
+ * finding as a ranked cause whose evidence is the directive at its file:line. Reading the host (socket modes, the
+ * open-files limit, memory) happens here, once, so the checks stay pure.
  */
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import { causeById, causes as catalogue } from '../causes/index.js';
 import { Attributor, DetectorErrors, indexCauses } from '../engine/attribute.js';
 import { Tally } from '../engine/tally.js';
@@ -13,8 +16,10 @@ import type { Fact } from '../evidence/facts.js';
 import type { CauseId } from '../causes/types.js';
 import type { Report, ReportCause } from '../report/types.js';
 import { TOOL } from '../version.js';
+import { parseApacheConfig } from './apache-config.js';
 import { CONFIG_CHECKS } from './checks/index.js';
 import type { CheckEnv, ConfigCheck, ConfigFinding, ConfigSet, LiveTarget } from './checks/types.js';
+import { parseHaproxyConfig } from './haproxy-config.js';
 import { readNginxConfig, type ConfigTree } from './nginx-load.js';
 import { parseFpmConfig } from './php-fpm-config.js';
 
@@ -32,6 +37,61 @@ export interface AnalyzeConfigOptions {
   /** What the live checks could not probe, or not fully (variables, `down` servers, gRPC connect-only). */
   liveNotes?: string[];
   stdin?: NodeJS.ReadableStream;
+  /** Read the input as this kind of config; default: detected from its name and content, else nginx. */
+  kind?: ConfigKind;
+}
+
+/** The configs `why502 config` reads. */
+export const CONFIG_KINDS = ['nginx', 'haproxy', 'apache'] as const;
+export type ConfigKind = (typeof CONFIG_KINDS)[number];
+
+const HAPROXY_LABEL = 'HAProxy';
+const KIND_LABEL: Record<ConfigKind, string> = { nginx: 'nginx', haproxy: HAPROXY_LABEL, apache: 'Apache httpd' };
+
+// HAProxy: a section keyword at column 0 with its name and no nginx-style ";" or "{" ("listen 80;" is nginx's).
+const HAPROXY_SECTION = /^(?:(?:global|defaults)(?:[ \t]+[^\s;{]+)*|(?:frontend|backend|listen)[ \t]+[^\s;{]+(?:[ \t]+[^\s;{]+)*)[ \t]*(?:#.*)?$/m;
+// Apache: its section tags and the directives that only httpd has (nginx writes load_module, proxy_pass).
+const APACHE_MARKERS = /^[ \t]*(?:<(?:VirtualHost|Directory|Location|LocationMatch|IfModule|Proxy|FilesMatch|Files)\b|(?:ProxyPass|ProxyPassMatch|ProxyPassReverse|ServerRoot|LoadModule|DocumentRoot|BalancerMember)[ \t])/im;
+
+/**
+ * Which kind of config a text is, and why; nginx unless HAProxy sections or Apache directives show.
+ * @example detectConfigKind('backend app\n    server a 10.0.0.1:80\n', 'haproxy.cfg').kind // 'haproxy'
+ */
+export function detectConfigKind(text: string, name: string): { kind: ConfigKind; why: string } {
+  const base = basename(name).toLowerCase();
+  if (/^(?:apache2|httpd)\.conf$/.test(base)) return { kind: 'apache', why: `its name, ${base}` };
+  // `nginx -T` output names its files; it is nginx's whatever else it holds.
+  if (/^# configuration file \S+:$/m.test(text) || /^nginx: the configuration file /m.test(text)) return { kind: 'nginx', why: 'nginx -T output' };
+  const marker = APACHE_MARKERS.exec(text);
+  if (marker) return { kind: 'apache', why: `the directive ${marker[0].trim()}` };
+  const section = HAPROXY_SECTION.exec(text);
+  if (section) return { kind: 'haproxy', why: `a "${section[0].trim().split(/\s+/).slice(0, 2).join(' ')}" section at column 0` };
+  if (base.endsWith('.cfg')) return { kind: 'haproxy', why: 'its .cfg extension' };
+  return { kind: 'nginx', why: 'the default' };
+}
+
+/** The first 64 KiB of a file (or of the first *.cfg / *.conf of a directory), for detection; null when unreadable. */
+function head(path: string): { text: string; name: string } | null {
+  let file = path;
+  try {
+    if (statSync(path).isDirectory()) {
+      const names = readdirSync(path).sort();
+      // `haproxy -f dir` reads the directory's *.cfg files; nginx and httpd take a file.
+      const cfg = names.find((n) => n.endsWith('.cfg'));
+      if (!cfg) return null;
+      file = `${path}/${cfg}`;
+    }
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return { text: buf.subarray(0, n).toString('utf8'), name: file };
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
 }
 
 /** A finding as checks produce it, with the check that made it. */
@@ -187,18 +247,58 @@ export async function analyzeConfig(path: string, options: AnalyzeConfigOptions 
   return (await analyzeConfigWithTree(path, options)).report;
 }
 
+/** What analyzeConfigWithTree returns: the report, nginx's tree (null for the other kinds), the findings, the kind. */
+export interface ConfigAnalysis {
+  report: Report;
+  tree: ConfigTree | null;
+  findings: CheckedFinding[];
+  kind: ConfigKind;
+  /** Files read; 0 when nothing could be. */
+  files: number;
+}
+
 /** The same, with the parsed tree (for `--dump` and the live checks). */
-export async function analyzeConfigWithTree(path: string, options: AnalyzeConfigOptions = {}): Promise<{ report: Report; tree: ConfigTree; findings: CheckedFinding[] }> {
+export async function analyzeConfigWithTree(path: string, options: AnalyzeConfigOptions = {}): Promise<ConfigAnalysis> {
   const started = Date.now();
-  const tree = await readNginxConfig(path, options.stdin ? { stdin: options.stdin } : {});
-  const configs: ConfigSet = { nginx: tree };
-  const errors: string[] = tree.errors.map((e) => `${e.file}:${e.line}: ${e.error}`);
+  let stdin = options.stdin;
+  let stdinText: string | null = null;
+  if (path === '-' && (options.kind === undefined || options.kind !== 'nginx')) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin ?? process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+    stdinText = Buffer.concat(chunks).toString('utf8');
+    stdin = Readable.from([stdinText]);
+  }
+  const sample = stdinText !== null ? { text: stdinText, name: '-' } : head(path);
+  const detected = options.kind ? { kind: options.kind, why: '--kind' } : sample ? detectConfigKind(sample.text, sample.name) : { kind: 'nginx' as const, why: 'the default' };
+  const kind = detected.kind;
+  const configs: ConfigSet = {};
+  const errors: string[] = [];
+  const notes: string[] = [];
+  let tree: ConfigTree | null = null;
+  let files = 0;
+  if (kind === 'nginx') {
+    tree = await readNginxConfig(path, stdin ? { stdin } : {});
+    configs.nginx = tree;
+    errors.push(...tree.errors.map((e) => `${e.file}:${e.line}: ${e.error}`));
+    notes.push(...tree.notes.map((n) => `${n.file}:${n.line}: ${n.note}`));
+    files = tree.files.length;
+  } else {
+    const input = stdinText !== null ? { name: '-', text: stdinText } : path;
+    const parse = kind === 'haproxy' ? parseHaproxyConfig(input) : parseApacheConfig(input);
+    if (parse.model.files.length > 0 || stdinText !== null) notes.push(`read as ${KIND_LABEL[kind]} config (${detected.why}); pass --kind nginx|haproxy|apache to choose`);
+    if (kind === 'haproxy') configs.haproxy = parse as ReturnType<typeof parseHaproxyConfig>;
+    else configs.apache = parse as ReturnType<typeof parseApacheConfig>;
+    errors.push(...parse.errors.map((e) => `${e.file}:${e.line}: ${e.message}`));
+    notes.push(...parse.notes.map((n) => `${n.file}:${n.line}: ${n.message}`));
+    files = parse.model.files.length;
+  }
   if (options.fpmConfig) {
     const fpm = parseFpmConfig(options.fpmConfig);
     configs.fpm = fpm;
     errors.push(...fpm.errors.map((e) => `${e.file}:${e.line}: ${e.message}`));
   }
-  const installed = options.nginxVersion ? null : installedNginxVersion();
+  // The nginx version matters to nginx's checks only; for the other kinds it is reported as assumed.
+  const installed = options.nginxVersion || kind !== 'nginx' ? null : installedNginxVersion();
   const version = options.nginxVersion ?? installed ?? ASSUMED_NGINX_VERSION;
   const env: CheckEnv = {
     nginxVersion: version,
@@ -210,17 +310,20 @@ export async function analyzeConfigWithTree(path: string, options: AnalyzeConfig
   errors.push(...checkErrors);
   const fromLive = liveCauses(options.liveIncidents ?? []);
   const causes = mergeCauses(findingsToCauses(findings), fromLive);
-  const notes = [...tree.notes.map((n) => `${n.file}:${n.line}: ${n.note}`), ...(options.liveNotes ?? [])];
-  const files = tree.files.length;
+  notes.push(...(options.liveNotes ?? []));
   const failedTargets = options.liveIncidents?.length ?? 0;
   const lead = causes[0] ? `${causes[0].title.charAt(0).toLowerCase()}${causes[0].title.slice(1)}` : '';
   const live = failedTargets > 0 ? `${failedTargets} upstream target(s) failed the live check (${fromLive.map((c) => c.id).join(', ')})` : '';
+  const checkedAs = kind === 'nginx' ? `nginx ${version}${env.nginxVersionAssumed ? ' (assumed: pass --nginx-version)' : ''}` : `${KIND_LABEL[kind]} config (${detected.why})`;
+  const unread = kind === 'nginx' ? tree?.status === 'failed' && files === 0 : files === 0;
   const summary =
     findings.length > 0 || failedTargets > 0
-      ? `${[findings.length > 0 ? `${findings.length} setting(s) that risk 502s in ${files} file(s)` : '', live].filter(Boolean).join('; ')}; first: ${lead}. Checked as nginx ${version}${env.nginxVersionAssumed ? ' (assumed: pass --nginx-version)' : ''}.`
-      : tree.status === 'failed' && tree.files.length === 0
+      ? `${[findings.length > 0 ? `${findings.length} setting(s) that risk 502s in ${files} file(s)` : '', live].filter(Boolean).join('; ')}; first: ${lead}. Checked as ${checkedAs}.`
+      : unread
         ? `Nothing could be read from ${path}.`
-        : `No 502-prone setting found in ${files} file(s)${options.live ? `, and every upstream probed answered` : ''} (checked as nginx ${version}${env.nginxVersionAssumed ? ', assumed' : ''}).`;
+        : kind === 'nginx'
+          ? `No 502-prone setting found in ${files} file(s)${options.live ? `, and every upstream probed answered` : ''} (checked as nginx ${version}${env.nginxVersionAssumed ? ', assumed' : ''}).`
+          : `No 502-prone setting found in ${files} file(s) (read as ${checkedAs}).`;
   const report: Report = {
     schemaVersion: 1,
     tool: { name: TOOL.name, version: TOOL.version },
@@ -229,8 +332,12 @@ export async function analyzeConfigWithTree(path: string, options: AnalyzeConfig
     summary,
     causes,
     stats: { durationMs: Date.now() - started, config: { files, findings: findings.length, nginxVersion: version, nginxVersionAssumed: env.nginxVersionAssumed, notes } },
-    notAssessed: options.live ? [] : [{ need: 'the upstreams themselves: `why502 config --live` probes each the way nginx reaches it (header sizes, latency, idle keep-alive close)' }],
+    notAssessed: options.live
+      ? []
+      : kind === 'nginx'
+        ? [{ need: 'the upstreams themselves: `why502 config --live` probes each the way nginx reaches it (header sizes, latency, idle keep-alive close)' }]
+        : [{ need: `the upstreams themselves: --live probes nginx's upstreams only so far; \`why502 doctor\` on the ${KIND_LABEL[kind]} host reads its config and listeners` }],
     errors,
   };
-  return { report, tree, findings };
+  return { report, tree, findings, kind, files };
 }
