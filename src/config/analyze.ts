@@ -323,7 +323,7 @@ export async function analyzeConfigWithTree(path: string, options: AnalyzeConfig
         ? `Nothing could be read from ${path}.`
         : kind === 'nginx'
           ? `No 502-prone setting found in ${files} file(s)${options.live ? `, and every upstream probed answered` : ''} (checked as nginx ${version}${env.nginxVersionAssumed ? ', assumed' : ''}).`
-          : `No 502-prone setting found in ${files} file(s) (read as ${checkedAs}).`;
+          : `No 502-prone setting found in ${files} file(s) (read as ${KIND_LABEL[kind]} config, by ${detected.why}).`;
   const report: Report = {
     schemaVersion: 1,
     tool: { name: TOOL.name, version: TOOL.version },
