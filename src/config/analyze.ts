@@ -182,9 +182,10 @@ export function runChecks(configs: ConfigSet, env: CheckEnv, checks: readonly Co
 export function findingsToCauses(findings: readonly CheckedFinding[]): ReportCause[] {
   const byCause = new Map<CauseId, CheckedFinding[]>();
   for (const f of findings) {
-    const list = byCause.get(f.check.meta.cause) ?? [];
+    const id = f.cause ?? f.check.meta.cause;
+    const list = byCause.get(id) ?? [];
     list.push(f);
-    byCause.set(f.check.meta.cause, list);
+    byCause.set(id, list);
   }
   const out: ReportCause[] = [];
   for (const [id, list] of byCause) {

@@ -14,6 +14,7 @@ import { errnoFromNodeCode } from '../evidence/errno.js';
 import type { ErrnoCode, Fact } from '../evidence/facts.js';
 import { startBudget } from '../probe/budget.js';
 import { hostPort, probeFact } from '../probe/evidence.js';
+import { probeDns, type DnsFailure } from '../probe/dns.js';
 import { probeFastcgi } from '../probe/fastcgi.js';
 import { probeHttp } from '../probe/http.js';
 import type { HttpResponse } from '../probe/http-types.js';
@@ -102,6 +103,11 @@ export interface LivePlan {
   node: ConfigNode;
   /** Notes about how it was planned (an unverifiable setting, a CA file that could not be read). */
   notes: string[];
+  /**
+   * A name in a pass with variables is resolved per request by nginx's own `resolver`, not at start: the
+   * resolver addresses ("127.0.0.1:5353") and whether AAAA records are asked (`ipv6=off` turns them off).
+   */
+  resolver?: { addresses: string[]; ipv6: boolean; timeoutMs: number; node: ConfigNode };
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -243,6 +249,29 @@ function speechOf(scheme: string): Speech {
 }
 
 /**
+ * A pass argument with its variables replaced by the literal values `set` gives them in the enclosing blocks (the
+ * innermost `set` wins, as the location's rewrite phase runs after the server's); null when a variable has no
+ * such value (a `map`, a request variable, a `set` inside `if`).
+ * @example substituteSet(node, 'http://$backend') // 'http://app.internal:8080' after `set $backend app.internal:8080;`
+ */
+function substituteSet(node: ConfigNode, arg: string): string | null {
+  let out = arg;
+  for (const m of arg.matchAll(/\$(?:\{(\w+)\}|(\w+))/g)) {
+    const name = `$${m[1] ?? m[2] ?? ''}`;
+    let value: string | undefined;
+    for (let list: readonly ConfigNode[] = node.siblings(), owner = node.parent; value === undefined; ) {
+      value = list.filter((n) => n.directive === 'set' && n.args[0] === name).at(-1)?.args[1];
+      if (!owner || owner.directive === 'http') break;
+      list = owner.siblings();
+      owner = owner.parent;
+    }
+    if (value === undefined || value.includes('$')) return null;
+    out = out.replace(m[0], value);
+  }
+  return out;
+}
+
+/**
  * The targets nginx connects to, with the settings of the location that names each, in config order. Targets
  * behind variables cannot be known and are left out with a note.
  * @example planLiveChecks(tree).plans.map((p) => p.target) // ['127.0.0.1:8080', 'unix:/run/php/php8.2-fpm.sock']
@@ -257,11 +286,29 @@ export function planLiveChecks(tree: ConfigTree, options: Pick<LiveOptions, 'ngi
     const arg = node.args[0];
     if (arg === undefined || node.templated) continue;
     const where = `${node.file}:${node.line}`;
+    let resolver: LivePlan['resolver'];
+    let passArg = arg;
     if (arg.includes('$')) {
-      notes.push(`${where}: ${node.directive} ${arg}: the target is a variable, known only per request: not probed`);
-      continue;
+      const sub = substituteSet(node, arg);
+      if (sub === null) {
+        notes.push(`${where}: ${node.directive} ${arg}: the target is a variable, known only per request: not probed`);
+        continue;
+      }
+      passArg = sub;
+      const host = passTarget(node.directive, sub)?.host ?? '';
+      if (isIP(host) === 0 && host !== '' && !groups.has(host)) {
+        // nginx resolves a name in a pass with variables at request time, with its own resolver only.
+        const r = effective(node, 'resolver').at(-1);
+        if (!r) {
+          notes.push(`${where}: ${node.directive} ${arg} (${sub}): resolved per request, and no resolver is set: every request fails (the variable-pass-no-resolver check says so): not probed`);
+          continue;
+        }
+        const addresses = r.args.filter((a) => !a.includes('='));
+        const rt = nginxMs(effective(node, 'resolver_timeout').at(-1)?.args[0] ?? '30s');
+        resolver = { addresses, ipv6: !r.args.includes('ipv6=off'), timeoutMs: Number.isFinite(rt) ? rt : 30_000, node: r };
+      }
     }
-    const t = passTarget(node.directive, arg);
+    const t = passTarget(node.directive, passArg);
     if (!t) {
       notes.push(`${where}: ${node.directive} ${arg}: not a target this check can read`);
       continue;
@@ -270,7 +317,7 @@ export function planLiveChecks(tree: ConfigTree, options: Pick<LiveOptions, 'ngi
     const scheme = t.scheme;
     const secure = scheme === 'https' || scheme === 'grpcs' || scheme === 'suwsgi';
     const speech = speechOf(scheme);
-    const path = requestPath(node, uriOf(arg, t.unix !== null));
+    const path = requestPath(node, uriOf(passArg, t.unix !== null));
     const alpn = scheme === 'grpcs' ? ['h2'] : [];
     const base = (target: string, unix: string | null, host: string, port: number, proxyHost: string, pool: LivePlan['pool'], sslHost: string): LivePlan => {
       const planNotes: string[] = [];
@@ -287,6 +334,7 @@ export function planLiveChecks(tree: ConfigTree, options: Pick<LiveOptions, 'ngi
         pool,
         node,
         notes: planNotes,
+        ...(resolver ? { resolver } : {}),
       };
     };
     if (t.unix !== null) {
@@ -485,6 +533,31 @@ async function resolveName(host: string, ctx: ProbeContext): Promise<{ ok: true;
     if (onAbort) budget.signal.removeEventListener('abort', onAbort);
     budget.dispose();
   }
+}
+
+/** nginx's words for a failed lookup by its own resolver (ngx_resolver_strerror), by our DNS prober's failure. */
+const RESOLVER_WORDS: Record<DnsFailure, { errno: ErrnoCode; nginx: string; detail: string }> = {
+  NXDOMAIN: { errno: 'ENOTFOUND', nginx: '3: Host not found', detail: 'NXDOMAIN' },
+  NODATA: { errno: 'ENOTFOUND', nginx: '3: Host not found', detail: 'NODATA' },
+  SERVFAIL: { errno: 'EAI_AGAIN', nginx: '2: Server failure', detail: 'SERVFAIL' },
+  REFUSED: { errno: 'EOTHER', nginx: '5: Operation refused', detail: 'REFUSED' },
+  timeout: { errno: 'ETIMEDOUT', nginx: '110: Operation timed out', detail: 'timeout' },
+  unreachable: { errno: 'EOTHER', nginx: '110: Operation timed out', detail: 'unreachable' },
+  error: { errno: 'EOTHER', nginx: 'resolver error', detail: 'error' },
+};
+
+/** Resolve a name with nginx's own `resolver` addresses (no system resolver, no /etc/hosts), as nginx does per request. */
+async function resolveWith(host: string, resolver: NonNullable<LivePlan['resolver']>, ctx: ProbeContext, transcript: string[]): Promise<{ ok: true; addresses: string[] } | { ok: false; fact: Fact }> {
+  // nginx gives up after resolver_timeout (30 s by default): so does this lookup.
+  const r = await probeDns({ host }, { resolvers: resolver.addresses, system: false }, { signal: ctx.signal, deadline: Math.min(ctx.deadline, Date.now() + resolver.timeoutMs) });
+  transcript.push(...r.transcript);
+  const addresses = (r.value?.addresses ?? []).filter((a) => resolver.ipv6 || a.family === 4).map((a) => a.address);
+  if (addresses.length > 0) return { ok: true, addresses };
+  const failed = r.value?.views.find((v) => v.failure !== undefined);
+  const words = RESOLVER_WORDS[failed?.failure ?? 'NXDOMAIN'];
+  const text = `${host} could not be resolved (${words.nginx}) by nginx's resolver ${resolver.addresses.join(' ')} (${resolver.node.file}:${resolver.node.line}): every request to it fails`;
+  transcript.push(`* ${text}`);
+  return { ok: false, fact: probeFact('resolve-failed', 'dns', text, { errno: words.errno, stage: 'resolve', detail: words.detail }) };
 }
 
 /** Facts as this target's: the upstream as the config names it, the scheme, the prober's address replaced. */
@@ -766,7 +839,11 @@ async function probeTarget(plan: LivePlan, ctx: ProbeContext, env: { ids: Worker
     return done();
   }
 
-  const resolved = await resolveName(plan.host, ctx);
+  const resolved = plan.resolver ? await resolveWith(plan.host, plan.resolver, ctx, transcript) : await resolveName(plan.host, ctx);
+  if (!resolved.ok && 'fact' in resolved) {
+    incident.push(...relabel([resolved.fact], plan, plan.host));
+    return done();
+  }
   if (!resolved.ok) {
     const errno: ErrnoCode = resolved.code === 'ENOTFOUND' ? 'ENOTFOUND' : resolved.code === 'EAI_AGAIN' ? 'EAI_AGAIN' : resolved.code === 'ETIMEDOUT' ? 'ETIMEDOUT' : 'EOTHER';
     const detail = resolved.code === 'ENOTFOUND' ? 'NXDOMAIN' : resolved.code === 'EAI_AGAIN' ? 'SERVFAIL' : resolved.code === 'ETIMEDOUT' ? 'timeout' : resolved.code;

@@ -35,7 +35,7 @@ export function toSarif(findings: readonly CheckedFinding[], base: string): Sari
     level: 'warning',
     message: { text: `${f.message}${f.after ? `\nFix:\n${f.after}` : ''}` },
     locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: { startLine: Math.max(1, f.line), snippet: { text: f.text } } } }],
-    properties: { cause: f.check.meta.cause },
+    properties: { cause: f.cause ?? f.check.meta.cause },
   }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -255,7 +255,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Report> {
   }
 
   // The causes: logs, the host now, the live checks, the configs.
-  const configFindings = examined.flatMap((x) => x.findings).map(reclassify);
+  const configFindings = examined.flatMap((x) => x.findings);
   const logCauses = logReport?.causes ?? [];
   const hostCauses = judge(hostIncidents).map((c) => hostMessage(c, hostIncidents));
   const liveCauses = judge(examined.flatMap((x) => x.liveIncidents));
@@ -439,17 +439,6 @@ function fpmBinaryGuess(sys: Sys, configPath: string): string | null {
     if (f) return `${d}/${f}`;
   }
   return null;
-}
-
-/**
- * A socket that does not exist is nothing listening (upstream-refused), not a permission problem: the
- * fastcgi-socket check files both under permission-denied.
- */
-function reclassify(f: CheckedFinding): CheckedFinding {
-  if (f.check.meta.id === 'fastcgi-socket' && /does not exist/.test(f.message)) {
-    return { ...f, check: { ...f.check, meta: { ...f.check.meta, cause: 'upstream-refused' } } };
-  }
-  return f;
 }
 
 /** Incidents judged by the catalogue, like the live checks' in analyze.ts. */

@@ -368,6 +368,30 @@ describe('liveCheck: TCP targets, measurements, deadline', () => {
   });
 });
 
+describe('planLiveChecks: passes with variables', () => {
+  it('a variable set to a literal is substituted; a name is then resolved by nginx\'s resolver, per request', () => {
+    const { plans, notes } = planLiveChecks(
+      tree('http { resolver 127.0.0.1:5353 ipv6=off valid=10s; resolver_timeout 2s; server { set $backend app.internal:8080; location /api/ { proxy_pass http://$backend; } } }'),
+      { nginxVersion: '1.22.1' },
+    );
+    expect(notes).toEqual([]);
+    expect(plans[0]).toMatchObject({ target: 'app.internal:8080', host: 'app.internal', port: 8080, path: '/api/', resolver: { addresses: ['127.0.0.1:5353'], ipv6: false, timeoutMs: 2000 } });
+  });
+  it('the innermost set wins; an IP address needs no resolver; a map or request variable is not probed', () => {
+    const { plans, notes } = planLiveChecks(
+      tree('http { map $host $pool { default 10.0.0.1:80; } server { set $b 10.0.0.9:80; location / { set $b 127.0.0.1:9000; proxy_pass http://$b; } location /m { proxy_pass http://$pool; } location /h { proxy_pass http://$http_host; } } }'),
+      { nginxVersion: '1.22.1' },
+    );
+    expect(plans.map((p) => [p.target, p.resolver])).toEqual([['127.0.0.1:9000', undefined]]);
+    expect(notes.filter((n) => /is a variable, known only per request/.test(n))).toHaveLength(2);
+  });
+  it('a name behind a variable with no resolver: not probed, the config check reports it', () => {
+    const { plans, notes } = planLiveChecks(tree('http { server { location / { set $b app.internal; proxy_pass http://$b; } } }'), { nginxVersion: '1.22.1' });
+    expect(plans).toEqual([]);
+    expect(notes[0]).toMatch(/no resolver is set/);
+  });
+});
+
 describe('planLiveChecks: the targets nginx connects to, from the config', () => {
   it('expands upstream{} groups (port 80 by default, down servers left out), skips variables with a note', () => {
     const { plans, notes } = planLiveChecks(

@@ -11,6 +11,7 @@ export default defineCheck({
     id: 'fastcgi-socket',
     cause: 'permission-denied',
     title: 'The upstream unix socket is missing or not writable by nginx\'s workers',
+    // A missing socket is nothing listening: those findings are upstream-refused.
     directives: ['fastcgi_pass', 'proxy_pass', 'uwsgi_pass', 'user'],
     why: 'Connecting to a unix socket needs write permission on it for the workers\' user (`user` in nginx.conf; www-data on Debian). A socket owned by another user with mode 0600 gives "(13: Permission denied)"; a missing socket (PHP-FPM stopped, or listening elsewhere) gives "(2: No such file or directory)". Both are 502s.',
     reads: ['nginx'],
@@ -18,7 +19,9 @@ export default defineCheck({
   check({ nginx }, env) {
     if (!nginx || !env.stat) return [];
     const out: ConfigFinding[] = [];
-    const user = directives(nginx, 'user')[0]?.node.args[0] ?? 'www-data';
+    // Without a `user` directive the workers of a root master run as nginx's built-in default (auto/unix:
+    // NGX_USER=${NGX_USER:-nobody}; Debian's build keeps it and sets `user www-data;` in its nginx.conf).
+    const user = directives(nginx, 'user')[0]?.node.args[0] ?? 'nobody';
     const ids = env.userIds?.(user) ?? null;
     for (const { node } of directives(nginx, ['fastcgi_pass', 'proxy_pass', 'uwsgi_pass', 'scgi_pass'])) {
       const arg = node.args[0] ?? '';
@@ -27,7 +30,7 @@ export default defineCheck({
       const path = m[1];
       const st = env.stat(path);
       if (st === null) {
-        out.push({ file: node.file, line: node.line, text: textOf(node), message: `${path} does not exist: nothing listens there (the service is stopped, or listens elsewhere).`, before: textOf(node), after: `# start the service that should create it (systemctl start php8.2-fpm), or point ${node.directive} at its listen address` });
+        out.push({ file: node.file, line: node.line, text: textOf(node), message: `${path} does not exist: nothing listens there (the service is stopped, or listens elsewhere).`, cause: 'upstream-refused', before: textOf(node), after: `# start the service that should create it (systemctl start php8.2-fpm), or point ${node.directive} at its listen address` });
         continue;
       }
       if (!ids) continue;

@@ -17,6 +17,7 @@ import upstreamKeepalive from './upstream-keepalive.js';
 import upstreamTls from './upstream-tls.js';
 import variablePassNoResolver from './variable-pass-no-resolver.js';
 import workerConnectionsFd from './worker-connections-fd.js';
+import workerConnectionsLow from './worker-connections-low.js';
 
 export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   variablePassNoResolver,
@@ -28,6 +29,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   bufferSize,
   readTimeout,
   workerConnectionsFd,
+  workerConnectionsLow,
   fastcgiSocket,
   fpmPool,
   haproxyServerCheck,

@@ -56,6 +56,8 @@ export interface ConfigFinding {
   /** The fix as a small before/after snippet. */
   before?: string;
   after?: string;
+  /** The cause when this finding means another than the check's (a missing socket: nothing listens, not a permission). */
+  cause?: CauseId;
 }
 
 export interface ConfigCheckMeta {
