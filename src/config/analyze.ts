@@ -332,7 +332,7 @@ export async function analyzeConfigWithTree(path: string, options: AnalyzeConfig
     target: path,
     summary,
     causes,
-    stats: { durationMs: Date.now() - started, config: { files, findings: findings.length, nginxVersion: version, nginxVersionAssumed: env.nginxVersionAssumed, notes } },
+    stats: { durationMs: Date.now() - started, config: { kind, files, findings: findings.length, nginxVersion: version, nginxVersionAssumed: env.nginxVersionAssumed, notes } },
     notAssessed: options.live
       ? []
       : kind === 'nginx'

@@ -74,8 +74,8 @@ export interface ReportStats {
   unrecognisedLines?: string[];
   /** The probe: its attempts, DNS and TLS as seen, phase timings of the first attempt, the visitor checks run. */
   probe?: ProbeStats;
-  /** config: files read, findings, the nginx version checked against (and whether it was assumed), reader notes. */
-  config?: { files: number; findings: number; nginxVersion: string; nginxVersionAssumed: boolean; notes: string[] };
+  /** config: the kind read, files read, findings, the nginx version checked against (and whether it was assumed), reader notes. */
+  config?: { kind?: 'nginx' | 'haproxy' | 'apache'; files: number; findings: number; nginxVersion: string; nginxVersionAssumed: boolean; notes: string[] };
   /** doctor: the proxies found, each upstream's state and restart command, the logs read, the host, the software. */
   doctor?: DoctorStats;
 }

@@ -39,6 +39,7 @@ describe('config kind detection', () => {
     expect(h.report.causes[0]).toMatchObject({ id: 'upstream-refused', count: 1 });
     expect(h.report.causes[0]?.evidence[0]).toMatchObject({ source: 'config', line: 23, text: 'server app2 10.0.0.12:3000' });
     expect(h.report.stats.config?.notes[0]).toMatch(/^read as HAProxy config \(a "global" section at column 0\)/);
+    expect(h.report.stats.config?.kind).toBe('haproxy');
     expect(h.report.summary).toMatch(/Checked as HAProxy config/);
     const n = await analyzeConfigWithTree(join(ROOT, 'pass-scheme-port', 'fire-http-to-443.conf'), { nginxVersion: '1.22.1', host: false });
     expect(n.kind).toBe('nginx');
@@ -103,6 +104,7 @@ describe('why502 config on HAProxy and Apache configs (CLI)', () => {
     assertValidReport(report);
     expect(report.causes.map((c) => c.id)).toEqual(['no-healthy-upstream']);
     expect(report.stats.config?.notes[0]).toMatch(/^read as Apache httpd config \(--kind\)/);
+    expect(report.stats.config?.kind).toBe('apache');
     const piped = await runCli(['config', '--json', '-'], { stdin: readFileSync(path) });
     expect(piped.code, piped.stderr).toBe(1);
     expect((JSON.parse(piped.stdout) as Report).causes[0]?.evidence[0]).toMatchObject({ file: '-', line: 20 });
