@@ -55,4 +55,29 @@ describe('access-log scanning paths', () => {
     // 600 requests a minute in this log.
     expect(reports[0]?.stats.failures?.timeline[1]?.requests).toBe(600);
   });
+
+  it('HAProxy: the " 5" check before parsing drops byte counts, paths and syslog days, never a 5xx', async () => {
+    const file = join(dir, 'haproxy.log');
+    const out: string[] = [];
+    const fails: number[] = [];
+    for (let i = 1; i <= 20_000; i++) {
+      const t = new Date(Date.UTC(2026, 11, 5, 10, 0, 0) + i * 50);
+      const accept = `${p2(t.getUTCDate())}/${MON[t.getUTCMonth()]}/${t.getUTCFullYear()}:${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())}.${String(t.getUTCMilliseconds()).padStart(3, '0')}`;
+      // Syslog's day "Dec  5", byte counts of 5xxxx and exactly 5xx bytes, a path with " 5" encoded as %20 5 in a query.
+      const prefix = `Dec  5 ${p2(t.getUTCHours())}:${p2(t.getUTCMinutes())}:${p2(t.getUTCSeconds())} lb haproxy[812]: `;
+      const k = i % 997 === 0 ? (i % 3 === 0 ? 'refused' : i % 3 === 1 ? 'timeout' : 'invalid') : null;
+      if (k) fails.push(i);
+      const [status, state, timers, bytes] = k === 'refused' ? [503, 'SC--', '0/0/-1/-1/1001', 217] : k === 'timeout' ? [504, 'sH--', '0/0/0/-1/30001', 198] : k === 'invalid' ? [502, 'PH--', '0/0/0/-1/3', 209] : [200, '----', `0/0/0/${i % 80}/${i % 90}`, i % 2 === 0 ? 50_000 + i : 500 + (i % 99)];
+      out.push(`${prefix}10.0.${i % 250}.${i % 9}:${40_000 + (i % 20_000)} [${accept}] www~ shop/app${i % 3} ${timers} ${status} ${bytes} - - ${state} 12/11/3/1/0 0/0 "GET /search?q=size 5 HTTP/1.1"`);
+    }
+    writeFileSync(file, `${out.join('\n')}\n`);
+    const lib = (await import('../dist/index.js')) as { diagnoseLogs: (p: string[], o: Record<string, unknown>) => Promise<Report> };
+    const scanned = await lib.diagnoseLogs([file], { workerMinBytes: 1, scanParts: 2, tz: 'UTC' });
+    const byLine = await lib.diagnoseLogs([file], { format: 'mixed', tz: 'UTC' });
+    const counts = (r: Report): Record<string, number> => Object.fromEntries(r.causes.map((c) => [c.id, c.count]));
+    expect(counts(scanned)).toEqual({ 'upstream-refused': fails.filter((i) => i % 3 === 0).length, 'upstream-timeout': fails.filter((i) => i % 3 === 1).length, 'upstream-invalid-response': fails.filter((i) => i % 3 === 2).length });
+    expect(counts(byLine)).toEqual(counts(scanned));
+    const lines = scanned.causes.flatMap((c) => c.evidence.map((e) => e.line));
+    for (const l of lines) expect(fails).toContain(l);
+  });
 });

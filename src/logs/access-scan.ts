@@ -205,8 +205,10 @@ export function scanAccessChunk(chunk: LineChunk, format: ScanFormat, window: Ti
     out.lastTime = r.lastTime;
   });
   let lastEnd = -1;
+  const candidate = format.candidate?.bind(format);
   matches.forEach((c, i) => {
     if (c <= lastEnd) return;
+    if (candidate && !candidate(buf, c)) return;
     const ls = c === 0 ? 0 : buf.lastIndexOf(NL, c - 1) + 1;
     let le = buf.indexOf(NL, c);
     if (le === -1) le = len;

@@ -183,6 +183,12 @@ export function haproxyScanFormat(zone: ZoneRule): ScanFormat {
     // "D-" finds SD/sD/PD (and client-side CD: parsed, no fact) with one SIMD pass.
     needles: [Buffer.from(' 5'), Buffer.from('D-')],
     recipe: { kind: 'haproxy' },
+    // " 5" is a 5xx status only after the total-time timer (a digit) and before two digits and a space: byte counts,
+    // paths and syslog days that contain " 5" are not parsed (they were most of the candidates).
+    candidate(buf, at) {
+      const digit = (i: number): boolean => i >= 0 && i < buf.length && buf[i]! >= 0x30 && buf[i]! <= 0x39;
+      return digit(at - 1) && digit(at + 2) && digit(at + 3) && buf[at + 4] === 0x20;
+    },
     timeOf(line) {
       const m = ACCEPT_TIME.exec(line);
       const wall = m ? acceptWall(m[1] ?? '') : NaN;

@@ -81,4 +81,9 @@ export interface ScanFormat extends LogFormat {
   recipe: ScanRecipe;
   /** This format reading wall-clock times in the given zone (formats with zoned times return themselves). */
   withZone(zone: ZoneRule): ScanFormat;
+  /**
+   * A cheap byte check of a match of the first needle at `at` (where the needle starts), before its line is parsed:
+   * false when the match cannot be the field the needle is for (HAProxy's " 5" inside a byte count).
+   */
+  candidate?(buf: Buffer, at: number): boolean;
 }
