@@ -177,6 +177,11 @@ describe('exit codes, output, redaction, windows', () => {
     expect(report.causes).toEqual([]);
     expect(report.stats.linesRead).toBe(20);
   });
+  it('failures outside --since: the summary says the window held nothing, not the logs', async () => {
+    const { code, report } = await json(['logs', 'examples/nginx', '--since', '2099-01-01T00:00:00Z']);
+    expect(code).toBe(0);
+    expect(report.summary).toBe('No 502/503/504 evidence since 2099-01-01T00:00:00Z (90 line(s) read; lines outside the window are not examined).');
+  });
   it('usage errors exit 2', async () => {
     expect((await runCli(['logs', '--format', 'nope', 'x'])).code).toBe(2);
     expect((await runCli(['logs', '--since', 'sometime', '-'])).code).toBe(2);

@@ -77,6 +77,10 @@ async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.Re
   if (flags.live) {
     const { liveCheck } = await import('../config/live.js');
     const first = await analyzeConfigWithTree(path, opts);
+    if (first.files === 0) {
+      emitReport(first.report, flags);
+      return 2;
+    }
     if (!first.tree) throw new UsageError(`--live probes nginx's upstreams only so far; ${path} was read as a ${first.kind} config`);
     const timeout = Number(flags.timeout ?? '15');
     if (!Number.isFinite(timeout) || timeout < 1 || timeout > 600) throw new UsageError(`--timeout ${flags.timeout ?? ''}: a number of seconds from 1 to 600`);

@@ -126,7 +126,9 @@ export async function runLabUp(proxy: string | undefined, fault: string | undefi
   if (live.proxy.startError) out.write(`${proxy} refused to start: ${live.proxy.startError}\n`);
   out.write(`  URL      ${live.proxy.url}/\n  config   ${live.proxy.configPath}\n`);
   for (const l of live.logs) out.write(`  log      ${l}\n`);
-  out.write(`\nTry: curl -i ${live.proxy.url}/   then: why502 logs ${live.logs.join(' ')}\nCtrl-C stops everything (the logs are kept).\n`);
+  // The path the fault's own traffic uses: some faults show on one page only (php-fatal: /index.php).
+  const path = f.traffic?.requests[0]?.path ?? '/';
+  out.write(`\nTry: curl -i ${live.proxy.url}${path}   then: why502 logs ${live.logs.join(' ')}\nCtrl-C stops everything (the logs are kept).\n`);
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
     process.once('SIGINT', done);

@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       .description('diagnose proxy logs: files, .gz, a directory (its files) or - for stdin / pasted lines')
       .argument('[paths...]', 'log files, directories, or - for stdin')
       .addOption(new Option('--format <id>', 'force a format for every file').choices(FORMAT_IDS))
-      .option('--log-format <string>', 'an nginx log_format string the access log was written with')
+      .option('--log-format <string>', "the access log's format: an nginx log_format or an Apache LogFormat string")
       .option('--since <when>', 'only from this time: a duration back (15m, 2h, 1d) or an ISO time')
       .option('--until <when>', 'only up to this time: a duration back or an ISO time')
       .option('--tz <zone>', 'zone of logs written without one (nginx error log) when no access log gives it: +02:00 or Europe/Berlin')

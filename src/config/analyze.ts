@@ -4,7 +4,7 @@
  * finding as a ranked cause whose evidence is the directive at its file:line. Reading the host (socket modes, the
  * open-files limit, memory) happens here, once, so the checks stay pure.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename } from 'node:path';
@@ -94,6 +94,30 @@ function head(path: string): { text: string; name: string } | null {
   }
 }
 
+/**
+ * Why the input cannot be a config at all (missing, a directory nginx or httpd cannot read, empty, binary), or null.
+ * Said before parsing, so that nothing is reported as "no 502-prone setting found".
+ */
+function inputProblem(path: string, stdinText: string | null, sample: { text: string } | null, kind: ConfigKind): string | null {
+  const text = stdinText ?? sample?.text ?? null;
+  if (stdinText === null && path !== '-') {
+    let st;
+    try {
+      st = statSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+      return code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied (run with sudo)' : `cannot be read (${code})`;
+    }
+    if (st.isDirectory() && (kind !== 'haproxy' || sample === null)) return 'a directory: give the main config file (nginx.conf, apache2.conf, haproxy.cfg); a directory of *.cfg files is read as HAProxy\'s';
+    if (st.isFile() && st.size === 0) return 'empty: nothing to check';
+    if (st.isFile() && sample === null) return 'cannot be read';
+  }
+  if (text === null) return null;
+  if (text.includes('\u0000')) return 'binary data, not a config';
+  if (stdinText !== null && stdinText.trim() === '') return 'empty: nothing to check';
+  return null;
+}
+
 /** A finding as checks produce it, with the check that made it. */
 export interface CheckedFinding extends ConfigFinding {
   check: ConfigCheck;
@@ -110,15 +134,10 @@ export function installedNginxVersion(): string | null {
     } catch {
       continue;
     }
-    try {
-      const out = execFileSync(bin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
-      const m = /nginx\/(\d+\.\d+\.\d+)/.exec(out);
-      if (m?.[1]) return m[1];
-    } catch (e) {
-      const err = e as { stderr?: string };
-      const m = /nginx\/(\d+\.\d+\.\d+)/.exec(err.stderr ?? '');
-      if (m?.[1]) return m[1];
-    }
+    // nginx -v prints "nginx version: nginx/1.22.1" on stderr and exits 0: read both streams.
+    const r = spawnSync(bin, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+    const m = /nginx\/(\d+\.\d+\.\d+)/.exec(`${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+    if (m?.[1]) return m[1];
   }
   return null;
 }
@@ -196,7 +215,9 @@ export function findingsToCauses(findings: readonly CheckedFinding[]): ReportCau
       id,
       title: cause.meta.title,
       seedCategory: cause.meta.seedCategory,
-      confidence: 0.7,
+      // A setting that fails every request (a plain port spoken TLS to, a socket nobody may open) before one that
+      // risks failures under some condition (a reload, an idle race).
+      confidence: list.some((f) => f.check.meta.certain === true) ? 0.9 : 0.7,
       count: list.length,
       firstSeen: null,
       lastSeen: null,
@@ -237,7 +258,8 @@ function mergeCauses(a: ReportCause[], b: ReportCause[]): ReportCause[] {
     same.upstreams = [...new Set([...same.upstreams, ...c.upstreams])];
     if (c.message) same.message = `${same.message ?? ''} ${c.message}`.trim();
   }
-  return out.sort((x, y) => y.count - x.count || y.confidence - x.confidence);
+  // Config findings: certain failures first (confidence), then how many places.
+  return out.sort((x, y) => y.confidence - x.confidence || y.count - x.count);
 }
 
 /**
@@ -272,6 +294,21 @@ export async function analyzeConfigWithTree(path: string, options: AnalyzeConfig
   const sample = stdinText !== null ? { text: stdinText, name: '-' } : head(path);
   const detected = options.kind ? { kind: options.kind, why: '--kind' } : sample ? detectConfigKind(sample.text, sample.name) : { kind: 'nginx' as const, why: 'the default' };
   const kind = detected.kind;
+  const problem = inputProblem(path, stdinText, sample, kind);
+  if (problem !== null) {
+    const report: Report = {
+      schemaVersion: 1,
+      tool: { name: TOOL.name, version: TOOL.version },
+      command: 'config',
+      target: path === '-' ? 'standard input' : path,
+      summary: `Nothing could be read from ${path === '-' ? 'standard input' : path}: ${problem}.`,
+      causes: [],
+      stats: { durationMs: Date.now() - started, config: { kind, files: 0, findings: 0, nginxVersion: options.nginxVersion ?? ASSUMED_NGINX_VERSION, nginxVersionAssumed: options.nginxVersion === undefined, notes: [] } },
+      notAssessed: [],
+      errors: [`${path === '-' ? 'standard input' : path}: ${problem}`],
+    };
+    return { report, tree: null, findings: [], kind, files: 0 };
+  }
   const configs: ConfigSet = {};
   const errors: string[] = [];
   const notes: string[] = [];

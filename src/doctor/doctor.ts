@@ -272,8 +272,15 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Report> {
     if (recovered.length > 0 && (c.id === 'upstream-refused' || c.id === 'permission-denied')) {
       c.message = `${c.message ?? ''} Now ${recovered.map((u) => u.target).join(', ')} ${recovered.length > 1 ? 'are' : 'is'} listening again.`.trim();
     }
+    // The catalogue's generic fixes speak of systemctl; on a host without systemd they only mislead.
+    const withoutSystemctl = c.fixes.owner.filter((f) => !/\bsystemctl\b/.test(f) || plans.some((p) => f === restartFix(p)));
+    if (!systemd.available && withoutSystemctl.length > 0) c.fixes.owner = withoutSystemctl;
   }
   causes = rankCauses(causes, catalogue);
+  // A refusal whose every upstream listens again is history: what fails now ranks first.
+  const past = (c: ReportCause): boolean =>
+    (c.id === 'upstream-refused' || c.id === 'permission-denied') && c.upstreams.length > 0 && c.upstreams.every((u) => stats.upstreams.some((s) => s.target === u && s.state === 'up'));
+  causes = [...causes.filter((c) => !past(c)), ...causes.filter(past)];
 
   const targetText = examined.map((x) => `${x.proxy.kind} (pid ${x.proxy.pid}${x.proxy.configPath ? `, ${x.proxy.configPath}` : ''})`).join(', ');
   return finish({ started, causes, errors, notAssessed, stats, target: targetText || 'this host', summary: summarize(examined, causes, plans, stats), logStats: logReport?.stats });

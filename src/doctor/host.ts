@@ -409,7 +409,10 @@ const OOM_KILLED = /(?:(Out of memory|Memory cgroup out of memory): )?Killed pro
 export async function oomKills(sys: Sys, since: number, timeoutMs = 5000): Promise<HostReading & { source: string | null }> {
   const notes: string[] = [];
   const journalctl = sys.which('journalctl');
-  if (journalctl && sys.canExec) {
+  // With -q journalctl says nothing when it has no journal at all and exits 1, as for "no match": look first.
+  const hasJournal = ['/var/log/journal', '/run/log/journal'].some((d) => sys.list(d).length > 0);
+  if (journalctl && !hasJournal) notes.push('journalctl -k: no journal files on this host (/var/log/journal, /run/log/journal)');
+  if (journalctl && hasJournal && sys.canExec) {
     const args = ['-k', '--no-pager', '-q', '-o', 'short-iso', '--since', `@${Math.floor(since / 1000)}`];
     let r = await sys.exec(journalctl, [...args, '-g', 'Out of memory|oom-kill|Killed process'], timeoutMs);
     // A journalctl built without PCRE2 rejects -g: filter here instead.

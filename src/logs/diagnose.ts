@@ -223,7 +223,7 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
     return p !== undefined && p.mode === 'format' && p.format.wallClock === true;
   });
 
-  return buildReport({
+  const report = buildReport({
     command: 'logs',
     target: inputs.map((i) => i.name).join(' ') || paths.join(' '),
     causes: causesOut,
@@ -258,6 +258,12 @@ export async function diagnoseLogs(paths: string[], options: DiagnoseLogsOptions
       pasted: sniffed.some((s) => s.opened.spec.path === null && s.opened.spec.data === undefined),
     },
   });
+  // With a window, "nothing found" must say it was the window that held nothing, not the logs.
+  if ((options.since !== undefined || options.until !== undefined) && report.causes.length === 0 && unexplained === 0 && linesRead > 0) {
+    const window = [options.since !== undefined ? `since ${iso(options.since)}` : '', options.until !== undefined ? `until ${iso(options.until)}` : ''].filter(Boolean).join(' and ');
+    report.summary = `No 502/503/504 evidence ${window} (${linesRead} line(s) read; lines outside the window are not examined).`;
+  }
+  return report;
 }
 
 const DEBUG_INCIDENTS = process.env.WHY502_DEBUG === 'incidents';

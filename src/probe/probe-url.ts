@@ -64,10 +64,20 @@ const STATUS_MEANING: Record<string, { kind: FactKind; stage?: 'connect' | 'head
   'cloudfront 504': { kind: 'timeout', stage: 'header', detail: 'CloudFront answers 504 when the origin did not answer in time' },
 };
 
+/**
+ * The scheme of a URL typed without one: https, unless a port is given that is not a TLS one (443, 8443): then
+ * http, as a browser does for "host:8080" (a plain port probed with TLS would be blamed on the site's proxy).
+ * @example schemeFor('shop.example:8080') // 'http'
+ */
+export function schemeFor(raw: string): 'http' | 'https' {
+  const port = /^(?:\[[^\]]+\]|[^/:?#]+):(\d+)(?:[/?#]|$)/.exec(raw)?.[1];
+  return port === undefined || port === '443' || port === '8443' ? 'https' : 'http';
+}
+
 function siteOf(raw: string): Site {
   let url: URL;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`);
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${schemeFor(raw)}://${raw}`);
   } catch {
     throw new TypeError(`${raw}: not a URL`);
   }

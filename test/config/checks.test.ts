@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { analyzeConfigWithTree, findingsToCauses, runChecks } from '../../src/config/analyze.js';
+import { analyzeConfigWithTree, findingsToCauses, installedNginxVersion, runChecks } from '../../src/config/analyze.js';
 import { parseApacheConfig } from '../../src/config/apache-config.js';
 import { CONFIG_CHECKS } from '../../src/config/checks/index.js';
 import type { CheckEnv, ConfigCheck, ConfigSet, LiveTarget } from '../../src/config/checks/types.js';
@@ -130,6 +130,15 @@ describe('config checks: versions and the host', () => {
     const tree = loadNginxConfig({ text: 'http { upstream app { server 127.0.0.1:3000; keepalive 8; keepalive_timeout 30s; } server { location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://app; } } }' });
     const found = check('upstream-keepalive').check({ nginx: tree }, { ...ENV, live: [{ target: '127.0.0.1:3000', idleCloseMs: 2000 }] });
     expect(found[0]?.message).toMatch(/closed an idle one after 2\.0 s \(measured\)/);
+  });
+  it('upstream-keepalive: a pool no location reuses is reported unused, not as a race', () => {
+    const tree = loadNginxConfig({ text: 'http { upstream app { server 127.0.0.1:3000; keepalive 32; } server { location / { proxy_pass http://app; } } }' });
+    const found = check('upstream-keepalive').check({ nginx: tree }, ENV);
+    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/the pool is never used/)]);
+  });
+  it('installedNginxVersion reads `nginx -v` (it prints on stderr)', (t) => {
+    if (!existsSync('/usr/sbin/nginx')) return t.skip('nginx is not installed');
+    expect(installedNginxVersion()).toMatch(/^\d+\.\d+\.\d+$/);
   });
   it('read-timeout: a latency measured live against the read timeout, through an upstream{} group', () => {
     const tree = loadNginxConfig({ text: 'http { upstream app { server 127.0.0.1:3000; server 127.0.0.1:3001; } server { location / { proxy_read_timeout 10s; proxy_pass http://app; } } }' });

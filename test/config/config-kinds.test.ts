@@ -52,7 +52,8 @@ describe('config kind detection', () => {
     expect(clean.report.summary).toMatch(/^No 502-prone setting found in 1 file\(s\) \(read as HAProxy config/);
     const missing = await analyzeConfigWithTree('/nonexistent/haproxy.cfg', { host: false, kind: 'haproxy' });
     expect(missing.files).toBe(0);
-    expect(missing.report.summary).toBe('Nothing could be read from /nonexistent/haproxy.cfg.');
+    expect(missing.report.summary).toBe('Nothing could be read from /nonexistent/haproxy.cfg: no such file or directory.');
+    expect(missing.report.errors).toEqual(['/nonexistent/haproxy.cfg: no such file or directory']);
   });
 });
 
@@ -125,5 +126,23 @@ describe('why502 config on HAProxy and Apache configs (CLI)', () => {
     expect(dump.stderr).toMatch(/--dump prints nginx's parsed tree only/);
     const clean = await runCli(['config', '--json', join(ROOT, 'haproxy-timeouts', 'nofire-timeouts-set.cfg')]);
     expect(clean.code, clean.stderr).toBe(0);
+  });
+});
+
+describe('why502 config on what is not a config', () => {
+  it('a missing path, a directory, a binary file and empty stdin: said first, exit 2, never "no setting found"', { timeout: 30_000 }, async () => {
+    const cases: [string[], string | undefined, RegExp][] = [
+      [['config', '/nonexistent/why502.conf'], undefined, /Nothing could be read from \/nonexistent\/why502\.conf: no such file or directory\./],
+      [['config', 'test/config'], undefined, /a directory: give the main config file/],
+      [['config', process.execPath], undefined, /binary data, not a config/],
+      [['config', '-'], '', /Nothing could be read from standard input: empty/],
+      [['config', '--live', '/nonexistent/why502.conf'], undefined, /no such file or directory/],
+    ];
+    for (const [args, stdin, want] of cases) {
+      const r = await runCli(args, stdin !== undefined ? { stdin } : {});
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2);
+      expect(r.stdout).toMatch(want);
+      expect(r.stdout).not.toMatch(/No 502-prone setting found/);
+    }
   });
 });

@@ -11,7 +11,7 @@ import { makeCa, makeLeaf, type KeyPair } from '../../src/lab/certs.js';
 import { startDns } from '../../src/lab/dns-server.js';
 import { freePort } from '../../src/lab/ports.js';
 import { okResponse, rawServer, tlsServer, type OnRequest, type RawServer } from '../../src/lab/faults/raw-server.js';
-import { probeUrl, type ProbeUrlOptions } from '../../src/probe/probe-url.js';
+import { probeUrl, schemeFor, type ProbeUrlOptions } from '../../src/probe/probe-url.js';
 import type { Report } from '../../src/report/types.js';
 import { assertValidReport } from '../helpers.js';
 
@@ -151,5 +151,24 @@ describe('probeUrl: each failure mode names its cause and phase', { timeout: 10_
     const port = (proxy.address() as AddressInfo).port;
     const r = await probe(site, { env: { HTTP_PROXY: `http://127.0.0.1:${port}` } });
     expect(top(r)).toBe('client-proxy');
+  });
+});
+
+describe('a URL typed without a scheme', () => {
+  it('is https, unless a port other than 443/8443 is given (then http, as a browser does)', () => {
+    expect(['shop.example', 'shop.example/checkout', 'shop.example:443/x', '10.0.0.1:8443', '[::1]'].map(schemeFor)).toEqual(['https', 'https', 'https', 'https', 'https']);
+    expect(['shop.example:8080', '127.0.0.1:32897/index.php', '[::1]:3000', 'localhost:80?a=1'].map(schemeFor)).toEqual(['http', 'http', 'http', 'http']);
+  });
+
+  it('a plain-HTTP port typed without a scheme is probed over HTTP: no TLS blamed on the site', { timeout: 10_000 }, async () => {
+    const srv = await rawServer((s) => s.end(okResponse()));
+    try {
+      const r = await probeUrl(srv.address, { timeoutMs: 5000 });
+      assertValidReport(r);
+      expect(r.target).toMatch(/^http:\/\//);
+      expect(r.causes).toEqual([]);
+    } finally {
+      await srv.stop();
+    }
   });
 });

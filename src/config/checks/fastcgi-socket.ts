@@ -15,6 +15,7 @@ export default defineCheck({
     directives: ['fastcgi_pass', 'proxy_pass', 'uwsgi_pass', 'user'],
     why: 'Connecting to a unix socket needs write permission on it for the workers\' user (`user` in nginx.conf; www-data on Debian). A socket owned by another user with mode 0600 gives "(13: Permission denied)"; a missing socket (PHP-FPM stopped, or listening elsewhere) gives "(2: No such file or directory)". Both are 502s.',
     reads: ['nginx'],
+    certain: true,
   },
   check({ nginx }, env) {
     if (!nginx || !env.stat) return [];

@@ -14,6 +14,7 @@ export default defineCheck({
     directives: ['proxy_pass', 'fastcgi_pass', 'uwsgi_pass', 'grpc_pass'],
     why: 'Each upstream port speaks one protocol. Plain HTTP sent to a TLS port gets garbage back or a dropped connection; TLS sent to a plain port fails the handshake ("wrong version number"); FastCGI sent to a web server gets an HTTP answer nginx cannot read. Each is a 502.',
     reads: ['nginx'],
+    certain: true,
   },
   check({ nginx }) {
     if (!nginx) return [];

@@ -71,6 +71,8 @@ export interface ConfigCheckMeta {
   why: string;
   /** Which configs it reads. */
   reads: ('nginx' | 'haproxy' | 'apache' | 'php-fpm')[];
+  /** A finding fails every request it concerns (not a risk under some condition): ranked first. */
+  certain?: boolean;
 }
 
 export interface ConfigCheck {

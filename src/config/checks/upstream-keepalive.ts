@@ -36,9 +36,22 @@ export default defineCheck({
       const kt = (up.block ?? []).find((n) => n.directive === 'keepalive_timeout') ?? null;
       pooled.set(name, { keepalive: ka, timeoutMs: kt ? nginxMs(kt.args[0]) : 60_000, timeoutNode: kt });
     }
+    // Which pools some location really reuses: HTTP/1.1 and an empty Connection header (the defaults since 1.29.7).
+    const speaks = (node: ConfigNode): { version: string; cleared: boolean } => {
+      const version = effective(node, 'proxy_http_version').at(-1)?.args[0] ?? (byDefault ? '1.1' : '1.0');
+      const connection = effective(node, 'proxy_set_header').find((h) => (h.args[0] ?? '').toLowerCase() === 'connection');
+      return { version, cleared: connection !== undefined ? (connection.args[1] ?? '') === '' : byDefault };
+    };
+    const reused = new Set<string>();
+    for (const { node } of directives(nginx, 'proxy_pass')) {
+      const t = passTarget('proxy_pass', node.args[0] ?? '');
+      const sp = speaks(node);
+      if (t && pooled.has(t.host) && sp.version === '1.1' && sp.cleared) reused.add(t.host);
+    }
     for (const [name, p] of pooled) {
       const up = groups.get(name);
-      if (!up) continue;
+      // A pool no location reuses cannot race; the finding below says it is unused.
+      if (!up || !reused.has(name)) continue;
       const live = env.live?.find((l) => l.idleCloseMs !== undefined && l.idleCloseMs !== null && (up.block ?? []).some((s) => s.directive === 'server' && s.args[0] === l.target));
       const appIdle = live?.idleCloseMs ?? APP_IDLE_MS;
       if (p.timeoutMs > appIdle) {
@@ -60,9 +73,7 @@ export default defineCheck({
       for (const { node } of directives(nginx, 'proxy_pass')) {
         const t = passTarget('proxy_pass', node.args[0] ?? '');
         if (!t || !pooled.has(t.host)) continue;
-        const version = effective(node, 'proxy_http_version').at(-1)?.args[0] ?? '1.0';
-        const connection = effective(node, 'proxy_set_header').find((h) => (h.args[0] ?? '').toLowerCase() === 'connection');
-        const cleared = connection !== undefined && (connection.args[1] ?? '') === '';
+        const { version, cleared } = speaks(node);
         if (version === '1.1' && cleared) continue;
         out.push({
           file: node.file,
@@ -70,7 +81,7 @@ export default defineCheck({
           text: textOf(node),
           message: `upstream "${t.host}" has keepalive, but this location speaks HTTP/${version}${cleared ? '' : ' and passes a Connection header'}: nginx closes each connection, so the pool is never used.`,
           before: `${textOf(node)}`,
-          after: `proxy_http_version 1.1;\nproxy_set_header Connection "";\n${textOf(node)}`,
+          after: `proxy_http_version 1.1;\nproxy_set_header Connection "";\n${textOf(node)}\n# and in upstream ${t.host} {}: keepalive_timeout shorter than the application's idle timeout`,
         });
       }
     }

@@ -15,6 +15,7 @@ export default defineCheck({
     directives: [...PASS, 'resolver', 'set'],
     why: 'When the target of proxy_pass is built from a variable, nginx resolves the host name at request time, and only with a `resolver`. Without one every such request fails with 502 and "no resolver defined to resolve …".',
     reads: ['nginx'],
+    certain: true,
   },
   check({ nginx }) {
     if (!nginx) return [];
