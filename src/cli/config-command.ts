@@ -55,10 +55,10 @@ export async function runConfig(pathIn: string | undefined, flags: ConfigFlags):
 
 async function analyzeText(text: string, flags: ConfigFlags): Promise<number> {
   const { Readable } = await import('node:stream');
-  return analyzePath('-', flags, Readable.from([text]));
+  return analyzePath('-', flags, Readable.from([text]), 'nginx -T');
 }
 
-async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.ReadableStream): Promise<number> {
+async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.ReadableStream, label?: string): Promise<number> {
   let stdin = stdinIn;
   if (path === '-' && !stdin) {
     // Read once: --live parses the config twice.
@@ -95,6 +95,8 @@ async function analyzePath(path: string, flags: ConfigFlags, stdinIn?: NodeJS.Re
     if (stdinText !== null) opts.stdin = (await import('node:stream')).Readable.from([stdinText]);
   }
   const { report, tree, findings, kind, files } = await analyzeConfigWithTree(path, opts);
+  // What was read, for people: "nginx -T" rather than the "-" it was piped through.
+  if (label !== undefined) report.target = label;
   const unreadable = files === 0;
   if (flags.dump) {
     if (!tree) throw new UsageError(`--dump prints nginx's parsed tree only; ${path} was read as a ${kind} config (--kind nginx to read it as nginx's)`);

@@ -240,7 +240,8 @@ function liveCauses(incidents: readonly Fact[][]): ReportCause[] {
     const a = attributor.attribute({ facts, context: [] });
     if (a) tally.add(a, facts, true);
   }
-  return tally.result();
+  // The causes' messages count failed requests; here each is a probe of one upstream target.
+  return tally.result().map((c) => (c.message ? { ...c, message: c.message.replace(/\b(\d+) request\(s\) failed\b/g, '$1 live check(s) failed') } : c));
 }
 
 /** One list: a cause found both in the config and live keeps both kinds of evidence; ranked by count, then confidence. */

@@ -258,7 +258,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Report> {
   const configFindings = examined.flatMap((x) => x.findings);
   const logCauses = logReport?.causes ?? [];
   const hostCauses = judge(hostIncidents).map((c) => hostMessage(c, hostIncidents));
-  const liveCauses = judge(examined.flatMap((x) => x.liveIncidents));
+  const liveCauses = judge(examined.flatMap((x) => x.liveIncidents)).map((c) => (c.message ? { ...c, message: c.message.replace(/\b(\d+) request\(s\) failed\b/g, '$1 live check(s) failed') } : c));
   let causes = mergeCauses(mergeCauses(mergeCauses(logCauses, hostCauses), liveCauses), findingsToCauses(configFindings));
 
   // The command that starts each down service again comes first among its cause's fixes.

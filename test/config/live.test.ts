@@ -128,6 +128,7 @@ describe('why502 config --live (the CLI)', () => {
       assertValidReport(report);
       expect(report.causes[0]?.id).toBe('upstream-refused');
       expect(report.summary).toMatch(/1 upstream target\(s\) failed the live check \(upstream-refused\)/);
+      expect(report.causes[0]?.message).toMatch(/^1 live check\(s\) failed/);
       expect(report.notAssessed.some((n) => /--live/.test(n.need))).toBe(false);
       const bad = await runCli(['config', '--live', '--timeout', '0', scenario.proxy.configPath]);
       expect(bad.code).toBe(2);
