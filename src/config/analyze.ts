@@ -231,8 +231,8 @@ export function findingsToCauses(findings: readonly CheckedFinding[]): ReportCau
   return out.sort((a, b) => b.count - a.count);
 }
 
-/** The live checks' failures as causes, judged like the probe's. */
-function liveCauses(incidents: readonly Fact[][]): ReportCause[] {
+/** Failures the live checks saw, judged by the catalogue; messages count live checks, not requests. */
+export function liveCauses(incidents: readonly Fact[][]): ReportCause[] {
   if (incidents.length === 0) return [];
   const tally = new Tally(catalogue);
   const attributor = new Attributor(indexCauses(catalogue), new DetectorErrors());

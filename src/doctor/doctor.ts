@@ -6,7 +6,7 @@
  */
 import { causeById, causes as catalogue } from '../causes/index.js';
 import type { CauseId } from '../causes/types.js';
-import { ASSUMED_NGINX_VERSION, analyzeConfigWithTree, findingsToCauses, runChecks, type CheckedFinding } from '../config/analyze.js';
+import { ASSUMED_NGINX_VERSION, analyzeConfigWithTree, findingsToCauses, liveCauses, runChecks, type CheckedFinding } from '../config/analyze.js';
 import { parseApacheConfig } from '../config/apache-config.js';
 import { CONFIG_CHECKS } from '../config/checks/index.js';
 import type { CheckEnv, ConfigSet, LiveTarget } from '../config/checks/types.js';
@@ -258,8 +258,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<Report> {
   const configFindings = examined.flatMap((x) => x.findings);
   const logCauses = logReport?.causes ?? [];
   const hostCauses = judge(hostIncidents).map((c) => hostMessage(c, hostIncidents));
-  const liveCauses = judge(examined.flatMap((x) => x.liveIncidents)).map((c) => (c.message ? { ...c, message: c.message.replace(/\b(\d+) request\(s\) failed\b/g, '$1 live check(s) failed') } : c));
-  let causes = mergeCauses(mergeCauses(mergeCauses(logCauses, hostCauses), liveCauses), findingsToCauses(configFindings));
+  const fromLive = liveCauses(examined.flatMap((x) => x.liveIncidents));
+  let causes = mergeCauses(mergeCauses(mergeCauses(logCauses, hostCauses), fromLive), findingsToCauses(configFindings));
 
   // The command that starts each down service again comes first among its cause's fixes.
   for (const c of causes) {
