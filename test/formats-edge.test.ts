@@ -1,4 +1,4 @@
-/** The edge and cloud formats (Envoy, Traefik, AWS, CloudFront, GCP, Cloudflare, Varnish, ingress-nginx): samples, sniffing, totality. */
+/** The edge and cloud formats (Envoy, Traefik, AWS, CloudFront, GCP, Cloudflare, Varnish, ingress-nginx): producers, sniffing, totality (their samples run in formats.test.ts). */
 import { describe, expect, it } from 'vitest';
 import type { Fact } from '../src/evidence/facts.js';
 import { awsElbLog } from '../src/logs/formats/aws-elb.js';
@@ -10,7 +10,6 @@ import { ingressNginxController } from '../src/logs/formats/ingress-nginx.js';
 import { traefikLog } from '../src/logs/formats/traefik.js';
 import type { AccessRecord, LogFormat, ParseContext } from '../src/logs/formats/types.js';
 import { varnishLog } from '../src/logs/formats/varnish.js';
-import { iso } from '../src/logs/time.js';
 
 const FORMATS: readonly LogFormat[] = [envoyAccessLog, traefikLog, awsElbLog, cloudfrontLog, gcpLbLog, cloudflareLogpush, varnishLog, ingressNginxController];
 
@@ -20,33 +19,6 @@ function parseWith(format: LogFormat, line: string): { ok: boolean; facts: Fact[
   const ctx: ParseContext = { file: 'sample', lineNo: 1, zone: { kind: 'offset', minutes: 0 }, emit: (f) => facts.push(f), request: (r) => requests.push(r) };
   return { ok: format.parse(line, ctx), facts, requests };
 }
-
-describe('edge format samples', () => {
-  for (const format of FORMATS) {
-    it(`${format.id} has at least 5 samples with sources`, () => {
-      expect(format.samples.length).toBeGreaterThanOrEqual(5);
-      for (const s of format.samples) expect(s.source.length).toBeGreaterThan(10);
-    });
-    for (const [i, s] of format.samples.entries()) {
-      it(`${format.id} sample ${i + 1} → ${s.expect ? s.expect.kind : 'no fact'}`, () => {
-        const { ok, facts } = parseWith(format, s.line);
-        expect(ok).toBe(true);
-        if (s.expect === null) {
-          expect(facts).toHaveLength(0);
-          return;
-        }
-        expect(facts).toHaveLength(1);
-        const f = facts[0] as Fact;
-        expect(f.kind).toBe(s.expect.kind);
-        for (const k of ['errno', 'stage', 'upstream', 'status', 'detail'] as const) {
-          if (s.expect[k] !== undefined) expect(f[k], k).toBe(s.expect[k]);
-        }
-        if (s.expect.time) expect(f.time === null ? null : iso(f.time)).toBe(s.expect.time);
-        expect(f.ref.text).toBe(s.line);
-      });
-    }
-  }
-});
 
 describe('edge format producers', () => {
   it('access lines end in -access, so the correlator takes them as the request\'s last line', () => {
